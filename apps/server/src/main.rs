@@ -1,0 +1,365 @@
+//! `taquilla`: the server and its administrative commands.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+use taquilla_core::text::{EmailAddress, Name, Password, Slug};
+use taquilla_services::{App, Config};
+use taquilla_store::Store;
+
+mod demo;
+
+#[derive(Parser)]
+#[command(name = "taquilla", version, about = "Multitenant ticketing platform")]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Settings {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    database_url: Option<String>,
+    #[arg(
+        long,
+        env = "TAQUILLA_DB_MAX_CONNECTIONS",
+        default_value_t = 20,
+        global = true
+    )]
+    db_max_connections: u32,
+    /// HMAC key for access tokens (at least 32 bytes). Without one, a random
+    /// key is made at start: tokens then die with the process.
+    #[arg(
+        long,
+        env = "TAQUILLA_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    jwt_secret: Option<String>,
+    #[arg(
+        long,
+        env = "TAQUILLA_ACCESS_TOKEN_TTL_SECS",
+        default_value_t = 900,
+        global = true
+    )]
+    access_token_ttl_secs: u64,
+    #[arg(long, env = "TAQUILLA_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600, global = true)]
+    refresh_token_ttl_secs: u64,
+    /// Hosts `<slug>.<base domain>` select the tenant `<slug>`.
+    #[arg(
+        long,
+        env = "TAQUILLA_BASE_DOMAIN",
+        default_value = "localhost",
+        global = true
+    )]
+    base_domain: String,
+    #[arg(long, env = "TAQUILLA_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
+    max_body_bytes: usize,
+    #[arg(
+        long,
+        env = "TAQUILLA_TRUST_FORWARDED_FOR",
+        default_value_t = false,
+        global = true
+    )]
+    trust_forwarded_for: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        #[arg(long, env = "TAQUILLA_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        #[arg(long, env = "TAQUILLA_WORKERS")]
+        workers: Option<usize>,
+        #[arg(long, env = "TAQUILLA_BOOTSTRAP_ADMIN_EMAIL")]
+        bootstrap_admin_email: Option<String>,
+        #[arg(
+            long,
+            env = "TAQUILLA_BOOTSTRAP_ADMIN_PASSWORD",
+            hide_env_values = true
+        )]
+        bootstrap_admin_password: Option<String>,
+    },
+    /// Upgrade the public schema and every tenant schema (idempotent).
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCmd),
+    /// Manage platform admins.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// Create the demo tenant with sample events unless it exists; print logins.
+    Demo,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+#[derive(Subcommand)]
+enum TenantCmd {
+    Create {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long, env = "TAQUILLA_TENANT_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: String,
+    },
+    List,
+    Suspend {
+        slug: String,
+    },
+    Activate {
+        slug: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "TAQUILLA_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Recompute hash chains; exits non-zero when one is broken.
+    Verify {
+        /// Tenant slug; omit with --all.
+        tenant: Option<String>,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+impl Settings {
+    fn config(&self) -> anyhow::Result<Config> {
+        let jwt_secret = match &self.jwt_secret {
+            Some(s) if s.len() >= 32 => s.clone(),
+            Some(_) => bail!("TAQUILLA_JWT_SECRET must be at least 32 bytes"),
+            None => {
+                tracing::warn!("TAQUILLA_JWT_SECRET is not set: using a random key; tokens end with this process");
+                let mut b = [0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rng(), &mut b);
+                b.iter().map(|x| format!("{x:02x}")).collect()
+            }
+        };
+        Ok(Config {
+            jwt_secret: SecretString::from(jwt_secret),
+            access_token_ttl: Duration::from_secs(self.access_token_ttl_secs),
+            refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
+            base_domain: self.base_domain.clone(),
+            max_body_bytes: self.max_body_bytes,
+            trust_forwarded_for: self.trust_forwarded_for,
+        })
+    }
+
+    async fn app(&self) -> anyhow::Result<App> {
+        let url = self
+            .database_url
+            .as_deref()
+            .context("DATABASE_URL is not set")?;
+        let store = Store::connect(url, self.db_max_connections)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to PostgreSQL: {e:?}"))?;
+        Ok(App::new(store, self.config()?))
+    }
+}
+
+fn parse<T>(field: &str, r: Result<T, String>) -> anyhow::Result<T> {
+    r.map_err(|e| anyhow::anyhow!("{field}: {e}"))
+}
+
+fn core_err(e: taquilla_core::Error) -> anyhow::Error {
+    anyhow::anyhow!("{e:?}")
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let s = cli.settings;
+    match cli.command {
+        Command::Openapi => {
+            print!("{}", taquilla_http::openapi::document_json());
+        }
+        Command::Migrate => {
+            let app = s.app().await?;
+            let n = app.store.migrate_all().await.map_err(core_err)?;
+            eprintln!("migrated public and {n} tenant schema(s)");
+        }
+        Command::Serve {
+            bind,
+            workers,
+            bootstrap_admin_email,
+            bootstrap_admin_password,
+        } => {
+            let app = s.app().await?;
+            if let (Some(e), Some(p)) = (bootstrap_admin_email, bootstrap_admin_password) {
+                let created = app
+                    .bootstrap_platform_admin(
+                        parse("email", EmailAddress::parse(e))?,
+                        parse("password", Password::parse(p))?,
+                    )
+                    .await
+                    .map_err(core_err)?;
+                if created {
+                    tracing::info!(
+                        "created the first platform admin from TAQUILLA_BOOTSTRAP_ADMIN_EMAIL"
+                    );
+                }
+            }
+            let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
+            tracing::info!(%bind, "serving");
+            taquilla_http::server(app, listener, workers)?.await?;
+        }
+        Command::Admin(AdminCmd::Create { email, password }) => {
+            let app = s.app().await?;
+            let u = app
+                .create_platform_admin(
+                    parse("email", EmailAddress::parse(email))?,
+                    parse("password", Password::parse(password))?,
+                    "Platform admin",
+                )
+                .await
+                .map_err(core_err)?;
+            println!("created platform admin {} ({})", u.email, u.id);
+        }
+        Command::Tenant(cmd) => {
+            let app = s.app().await?;
+            let sys = App::system_actor();
+            match cmd {
+                TenantCmd::Create {
+                    slug,
+                    name,
+                    admin_email,
+                    admin_password,
+                } => {
+                    let input = taquilla_services::tenants::NewTenant {
+                        slug: parse("slug", Slug::parse(slug))?,
+                        name: parse("name", Name::parse(name))?,
+                        admin: taquilla_services::tenants::NewTenantAdmin {
+                            email: parse("admin-email", EmailAddress::parse(admin_email))?,
+                            password: parse("admin-password", Password::parse(admin_password))?,
+                            display_name: None,
+                        },
+                    };
+                    let t = app.create_tenant(&sys, input).await.map_err(core_err)?;
+                    println!(
+                        "created tenant {} ({}) with admin {}",
+                        t.tenant.slug, t.tenant.id, t.admin.email
+                    );
+                }
+                TenantCmd::List => {
+                    let mut page = 1;
+                    loop {
+                        let p = app
+                            .list_tenants(
+                                &sys,
+                                taquilla_core::page::PageRequest::new(Some(page), Some(100))
+                                    .map_err(core_err)?,
+                            )
+                            .await
+                            .map_err(core_err)?;
+                        for t in &p.items {
+                            println!("{}\t{}\t{}\t{}", t.id, t.slug, t.status, t.name);
+                        }
+                        if p.items.len() < 100 {
+                            break;
+                        }
+                        page += 1;
+                    }
+                }
+                TenantCmd::Suspend { slug } => {
+                    set_status(&app, &slug, taquilla_core::status::TenantStatus::Suspended).await?
+                }
+                TenantCmd::Activate { slug } => {
+                    set_status(&app, &slug, taquilla_core::status::TenantStatus::Active).await?
+                }
+            }
+        }
+        Command::Demo => {
+            let app = s.app().await?;
+            demo::run(&app).await?;
+        }
+        Command::Audit(AuditCmd::Verify { tenant, all }) => {
+            let app = s.app().await?;
+            let mut targets: Vec<(String, Option<uuid::Uuid>)> = Vec::new();
+            if all {
+                targets.push(("platform".into(), None));
+                for id in taquilla_store::repo::tenants::all_ids(app.store.db())
+                    .await
+                    .map_err(core_err)?
+                {
+                    targets.push((format!("tenant {id}"), Some(id)));
+                }
+            } else if let Some(slug) = tenant {
+                let t = taquilla_store::repo::tenants::by_slug(app.store.db(), &slug)
+                    .await
+                    .map_err(core_err)?
+                    .context("no such tenant")?;
+                targets.push((format!("tenant {slug}"), Some(t.id)));
+            } else {
+                targets.push(("platform".into(), None));
+            }
+            let mut broken = 0;
+            for (label, id) in targets {
+                let v = app.verify_audit(id).await.map_err(core_err)?;
+                if v.ok {
+                    println!("{label}: ok ({} rows)", v.rows);
+                } else {
+                    broken += 1;
+                    println!(
+                        "{label}: BROKEN at seq {:?}: {}",
+                        v.broken_at_seq,
+                        v.reason.unwrap_or_default()
+                    );
+                }
+            }
+            if broken > 0 {
+                bail!("{broken} audit chain(s) broken");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn set_status(
+    app: &App,
+    slug: &str,
+    status: taquilla_core::status::TenantStatus,
+) -> anyhow::Result<()> {
+    let t = taquilla_store::repo::tenants::by_slug(app.store.db(), slug)
+        .await
+        .map_err(core_err)?
+        .context("no such tenant")?;
+    let patch = taquilla_services::tenants::TenantPatch {
+        name: None,
+        status: Some(status),
+    };
+    app.update_tenant(&App::system_actor(), t.id, patch)
+        .await
+        .map_err(core_err)?;
+    println!("tenant {slug} is now {status}");
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! Roles and what they may do. Every permission check in the system goes
+//! through [`Actor::require`] / [`Actor::require_owner_or`]; handlers never
+//! compare roles themselves.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    PlatformAdmin,
+    TenantAdmin,
+    Organizer,
+    Staff,
+    Attendee,
+}
+
+impl Role {
+    pub const TENANT_ROLES: [Role; 4] = [
+        Role::TenantAdmin,
+        Role::Organizer,
+        Role::Staff,
+        Role::Attendee,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "platform_admin",
+            Role::TenantAdmin => "tenant_admin",
+            Role::Organizer => "organizer",
+            Role::Staff => "staff",
+            Role::Attendee => "attendee",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "platform_admin" => Some(Role::PlatformAdmin),
+            "tenant_admin" => Some(Role::TenantAdmin),
+            "organizer" => Some(Role::Organizer),
+            "staff" => Some(Role::Staff),
+            "attendee" => Some(Role::Attendee),
+            _ => None,
+        }
+    }
+
+    pub fn is_tenant_role(self) -> bool {
+        self != Role::PlatformAdmin
+    }
+
+    /// The permission table. One match, so the whole policy reads at a glance.
+    pub fn grants(self, p: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Role::PlatformAdmin => {
+                matches!(p, ManageTenants | ManageTenantUsers | ViewPlatformAudit)
+            }
+            Role::TenantAdmin => matches!(
+                p,
+                ManageTenantUsers
+                    | ViewAuditLog
+                    | CreateEvent
+                    | ManageAnyEvent
+                    | ManageOwnEvent
+                    | ViewAllEvents
+                    | CheckIn
+            ),
+            Role::Organizer => matches!(p, CreateEvent | ManageOwnEvent | ViewAllEvents | CheckIn),
+            Role::Staff => matches!(p, ViewAllEvents | CheckIn),
+            Role::Attendee => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Onboard, list, suspend tenants.
+    ManageTenants,
+    /// List users and change their role, profile, active flag.
+    ManageTenantUsers,
+    ViewAuditLog,
+    ViewPlatformAudit,
+    CreateEvent,
+    /// Edit or delete any event of the tenant.
+    ManageAnyEvent,
+    /// Edit or delete events one owns.
+    ManageOwnEvent,
+    /// See unpublished (draft, cancelled) events too.
+    ViewAllEvents,
+    CheckIn,
+}
+
+/// Who is making a request, as proven by a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    /// `None` only for platform admins.
+    pub tenant_id: Option<Uuid>,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn can(&self, p: Permission) -> bool {
+        self.role.grants(p)
+    }
+
+    #[track_caller]
+    pub fn require(&self, p: Permission) -> Result<()> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "role {} may not do this",
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// `any` lets the actor act on every resource; `own` only on those whose
+    /// owner is the actor.
+    #[track_caller]
+    pub fn require_owner_or(
+        &self,
+        any: Permission,
+        own: Permission,
+        owner: Option<Uuid>,
+    ) -> Result<()> {
+        if self.can(any) || (self.can(own) && owner == Some(self.user_id)) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "role {} may not change this resource",
+                self.role.as_str()
+            )))
+        }
+    }
+
+    /// A tenant admin may assign any tenant role; nobody assigns platform admin
+    /// through tenant endpoints.
+    #[track_caller]
+    pub fn require_can_assign(&self, role: Role) -> Result<()> {
+        self.require(Permission::ManageTenantUsers)?;
+        if !role.is_tenant_role() {
+            return Err(Error::validation(
+                "role",
+                "invalid_role",
+                "platform_admin is not a tenant role",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            user_id: Uuid::nil(),
+            tenant_id: Some(Uuid::nil()),
+            role,
+        }
+    }
+
+    #[test]
+    fn attendee_cannot_create_events() {
+        assert!(actor(Role::Attendee)
+            .require(Permission::CreateEvent)
+            .is_err());
+        assert!(actor(Role::Organizer)
+            .require(Permission::CreateEvent)
+            .is_ok());
+    }
+
+    #[test]
+    fn organizer_edits_only_own_events() {
+        let me = actor(Role::Organizer);
+        let other = Some(Uuid::from_u128(7));
+        assert!(me
+            .require_owner_or(
+                Permission::ManageAnyEvent,
+                Permission::ManageOwnEvent,
+                other
+            )
+            .is_err());
+        assert!(me
+            .require_owner_or(
+                Permission::ManageAnyEvent,
+                Permission::ManageOwnEvent,
+                Some(me.user_id)
+            )
+            .is_ok());
+        let admin = actor(Role::TenantAdmin);
+        assert!(admin
+            .require_owner_or(
+                Permission::ManageAnyEvent,
+                Permission::ManageOwnEvent,
+                other
+            )
+            .is_ok());
+    }
+
+    #[test]
+    fn platform_admin_is_not_a_tenant_role() {
+        assert!(actor(Role::TenantAdmin)
+            .require_can_assign(Role::PlatformAdmin)
+            .is_err());
+        assert!(actor(Role::TenantAdmin)
+            .require_can_assign(Role::Staff)
+            .is_ok());
+        assert!(actor(Role::Organizer)
+            .require_can_assign(Role::Staff)
+            .is_err());
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for r in [
+            Role::PlatformAdmin,
+            Role::TenantAdmin,
+            Role::Organizer,
+            Role::Staff,
+            Role::Attendee,
+        ] {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,100 @@
+//! The REST skin: actix-web handlers over `taquilla_services`, the tenant
+//! and credential extractors, the audit middleware and the OpenAPI document.
+
+pub mod audit;
+pub mod extract;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, HttpResponse};
+use taquilla_core::Error;
+use taquilla_services::App;
+use tracing_actix_web::TracingLogger;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::problem::ApiError;
+
+/// Registers every route of the API on an actix app or scope.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use routes::*;
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            web::scope("/api/v1")
+                .service(admin::login)
+                .service(admin::list_tenants)
+                .service(admin::create_tenant)
+                .service(admin::get_tenant)
+                .service(admin::update_tenant)
+                .service(admin::list_users)
+                .service(admin::get_user)
+                .service(admin::update_user)
+                .service(auth::register)
+                .service(auth::login)
+                .service(auth::refresh)
+                .service(auth::logout)
+                // Literal segments before `{id}` so they are not taken for ids.
+                .service(users::me)
+                .service(users::update_me)
+                .service(users::list)
+                .service(users::create)
+                .service(users::get)
+                .service(users::update)
+                .service(events::search)
+                .service(events::list)
+                .service(events::create)
+                .service(events::get)
+                .service(events::replace)
+                .service(events::update)
+                .service(events::remove)
+                .service(sessions::list)
+                .service(sessions::create)
+                .service(sessions::get)
+                .service(sessions::replace)
+                .service(sessions::update)
+                .service(sessions::remove)
+                .service(audit::list)
+                .service(audit::verify),
+        );
+}
+
+/// Path segments that do not parse (e.g. a malformed id) name nothing: 404.
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|_, _| ApiError(Error::not_found("resource")).into())
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError(Error::not_found("route")))
+}
+
+/// Builds the HTTP server on an already-bound listener (tests bind port 0).
+pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::io::Result<Server> {
+    let data = web::Data::new(app);
+    let doc = openapi::document();
+    let mut server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .app_data(data.clone())
+            .app_data(path_config())
+            .wrap(from_fn(audit::audit_mutations))
+            .wrap(
+                DefaultHeaders::new()
+                    .add(("X-Content-Type-Options", "nosniff"))
+                    .add(("Referrer-Policy", "no-referrer")),
+            )
+            .wrap(TracingLogger::default())
+            .configure(configure)
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
+            .service(web::redirect("/api/docs", "/api/docs/"))
+            .default_service(web::to(not_found))
+    })
+    .listen(listener)?;
+    if let Some(w) = workers {
+        server = server.workers(w);
+    }
+    Ok(server.run())
+}

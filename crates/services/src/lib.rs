@@ -1,0 +1,44 @@
+//! Use cases. Each public function is one unit of work: it checks the
+//! actor's permission (through `taquilla_core::roles`), runs in one tenant
+//! transaction and returns a view. REST and GraphQL both call these; no rule
+//! is written twice.
+
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod events;
+pub mod sessions;
+pub mod tenants;
+pub mod users;
+pub mod views;
+
+use std::sync::Arc;
+
+pub use config::Config;
+use taquilla_store::Store;
+
+/// Everything a use case needs; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub jwt: Arc<auth::JwtKeys>,
+}
+
+impl App {
+    pub fn new(store: Store, config: Config) -> Self {
+        let jwt = Arc::new(auth::JwtKeys::new(&config));
+        Self {
+            store,
+            config: Arc::new(config),
+            jwt,
+        }
+    }
+}
+
+/// "now" for the database: microsecond precision, as `timestamptz` stores it,
+/// so a value written and read back compares equal (the audit chain needs this).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::{SubsecRound, Utc};
+    Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,311 @@
+//! Sessions of an event: they fall inside the event's dates, never overlap
+//! another live session at the same venue, and follow the status machine.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ActiveModelTrait, DbErr, Set};
+use serde::Deserialize;
+use taquilla_core::status::SessionStatus;
+use taquilla_core::text::{ShortText, Title};
+use taquilla_core::{Actor, Error, Result};
+use taquilla_store::entity::{events, sessions};
+use taquilla_store::{repo, TenantTx};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::events::{editable_event, visible_event};
+use crate::views::SessionView;
+use crate::{now, App};
+
+pub const MAX_CAPACITY: u32 = 1_000_000;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionInput {
+    pub title: Title,
+    #[serde(default)]
+    pub presenter: Option<ShortText>,
+    /// Room or stage inside the event's venue; sessions at the same one may not overlap.
+    #[serde(default)]
+    pub venue: Option<ShortText>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    #[schema(maximum = 1_000_000)]
+    pub capacity: u32,
+    /// On create only `draft` (the default); on replace, a legal transition.
+    #[serde(default)]
+    pub status: Option<SessionStatus>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionPatch {
+    pub title: Option<Title>,
+    pub presenter: Option<ShortText>,
+    pub venue: Option<ShortText>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    #[schema(maximum = 1_000_000)]
+    pub capacity: Option<u32>,
+    pub status: Option<SessionStatus>,
+}
+
+struct Placement<'a> {
+    venue: &'a str,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+    capacity: u32,
+}
+
+/// Every rule about where and when a session may be, in one place.
+async fn check_placement(
+    tx: &TenantTx,
+    event: &events::Model,
+    p: &Placement<'_>,
+    except: Option<Uuid>,
+) -> Result<()> {
+    if p.ends <= p.starts {
+        return Err(Error::validation(
+            "ends_at",
+            "before_start",
+            "must be after starts_at",
+        ));
+    }
+    if p.capacity > MAX_CAPACITY {
+        return Err(Error::validation(
+            "capacity",
+            "out_of_range",
+            format!("must be at most {MAX_CAPACITY}"),
+        ));
+    }
+    if p.starts < event.starts_at {
+        return Err(Error::validation(
+            "starts_at",
+            "outside_event",
+            "must not be before the event starts",
+        ));
+    }
+    if p.ends > event.ends_at {
+        return Err(Error::validation(
+            "ends_at",
+            "outside_event",
+            "must not be after the event ends",
+        ));
+    }
+    if let Some(other) =
+        repo::sessions::overlapping(tx, event.id, p.venue, p.starts, p.ends, except).await?
+    {
+        return Err(overlap_error(Some(other.id)));
+    }
+    Ok(())
+}
+
+#[track_caller]
+fn overlap_error(other: Option<Uuid>) -> Error {
+    Error::conflict(
+        "session_overlap",
+        "another session of this event uses the same venue at an overlapping time",
+    )
+    .with_field("starts_at")
+    .with_extra(serde_json::json!({ "conflicting_session_id": other }))
+}
+
+/// The exclusion constraint catches what the check above cannot: two
+/// writers racing. Both report the same error.
+fn map_write_err(e: DbErr) -> Error {
+    match taquilla_store::pg_code(&e).as_deref() {
+        Some(taquilla_store::EXCLUSION_VIOLATION) => overlap_error(None),
+        _ => Error::from(e),
+    }
+}
+
+fn status_of(m: &sessions::Model) -> SessionStatus {
+    SessionStatus::parse(&m.status).unwrap_or(SessionStatus::Draft)
+}
+
+impl App {
+    pub async fn create_session(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        event_id: Uuid,
+        input: SessionInput,
+    ) -> Result<SessionView> {
+        if input.status.is_some_and(|s| s != SessionStatus::Draft) {
+            return Err(Error::validation(
+                "status",
+                "invalid_initial_status",
+                "a new session starts as draft",
+            ));
+        }
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let event = editable_event(&tx, actor, event_id).await?;
+        let venue = input.venue.map(ShortText::into_inner).unwrap_or_default();
+        check_placement(
+            &tx,
+            &event,
+            &Placement {
+                venue: &venue,
+                starts: input.starts_at,
+                ends: input.ends_at,
+                capacity: input.capacity,
+            },
+            None,
+        )
+        .await?;
+        let now = now();
+        let s = sessions::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            event_id: Set(event.id),
+            title: Set(input.title.into_inner()),
+            presenter: Set(input
+                .presenter
+                .map(ShortText::into_inner)
+                .unwrap_or_default()),
+            venue: Set(venue),
+            status: Set(SessionStatus::Draft.as_str().to_owned()),
+            starts_at: Set(input.starts_at),
+            ends_at: Set(input.ends_at),
+            capacity: Set(input.capacity as i32),
+            created_at: Set(now),
+            updated_at: Set(now),
+            deleted_at: Set(None),
+        }
+        .insert(&*tx)
+        .await
+        .map_err(map_write_err)?;
+        tx.commit().await?;
+        Ok(s.into())
+    }
+
+    pub async fn list_sessions(
+        &self,
+        actor: Option<&Actor>,
+        tenant_id: Uuid,
+        event_id: Uuid,
+    ) -> Result<Vec<SessionView>> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        visible_event(&tx, actor, event_id).await?;
+        let list = repo::sessions::for_event(&tx, event_id).await?;
+        tx.commit().await?;
+        Ok(list.into_iter().map(SessionView::from).collect())
+    }
+
+    pub async fn get_session(
+        &self,
+        actor: Option<&Actor>,
+        tenant_id: Uuid,
+        event_id: Uuid,
+        id: Uuid,
+    ) -> Result<SessionView> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        visible_event(&tx, actor, event_id).await?;
+        let s = repo::sessions::by_id(&tx, event_id, id)
+            .await?
+            .ok_or_else(|| Error::not_found("session"))?;
+        tx.commit().await?;
+        Ok(s.into())
+    }
+
+    pub async fn replace_session(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        event_id: Uuid,
+        id: Uuid,
+        input: SessionInput,
+    ) -> Result<SessionView> {
+        let patch = SessionPatch {
+            title: Some(input.title),
+            presenter: Some(input.presenter.unwrap_or_else(ShortText::empty)),
+            venue: Some(input.venue.unwrap_or_else(ShortText::empty)),
+            starts_at: Some(input.starts_at),
+            ends_at: Some(input.ends_at),
+            capacity: Some(input.capacity),
+            status: input.status,
+        };
+        self.patch_session(actor, tenant_id, event_id, id, patch)
+            .await
+    }
+
+    pub async fn patch_session(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        event_id: Uuid,
+        id: Uuid,
+        p: SessionPatch,
+    ) -> Result<SessionView> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let event = editable_event(&tx, actor, event_id).await?;
+        let s = repo::sessions::by_id_for_update(&tx, event_id, id)
+            .await?
+            .ok_or_else(|| Error::not_found("session"))?;
+        let status = match p.status {
+            Some(to) if to != status_of(&s) => status_of(&s).transition(to)?,
+            _ => status_of(&s),
+        };
+        let venue = p
+            .venue
+            .map(ShortText::into_inner)
+            .unwrap_or_else(|| s.venue.clone());
+        let starts = p.starts_at.unwrap_or(s.starts_at);
+        let ends = p.ends_at.unwrap_or(s.ends_at);
+        let capacity = p.capacity.unwrap_or(s.capacity.max(0) as u32);
+        let placement_changed = venue != s.venue
+            || starts != s.starts_at
+            || ends != s.ends_at
+            || capacity != s.capacity.max(0) as u32;
+        // Reviving a cancelled session is impossible (the machine forbids it),
+        // so only a change of place or time needs the placement rules.
+        if placement_changed && status != SessionStatus::Cancelled {
+            check_placement(
+                &tx,
+                &event,
+                &Placement {
+                    venue: &venue,
+                    starts,
+                    ends,
+                    capacity,
+                },
+                Some(s.id),
+            )
+            .await?;
+        }
+        let mut am: sessions::ActiveModel = s.into();
+        if let Some(v) = p.title {
+            am.title = Set(v.into_inner());
+        }
+        if let Some(v) = p.presenter {
+            am.presenter = Set(v.into_inner());
+        }
+        am.venue = Set(venue);
+        am.starts_at = Set(starts);
+        am.ends_at = Set(ends);
+        am.capacity = Set(capacity as i32);
+        am.status = Set(status.as_str().to_owned());
+        am.updated_at = Set(now());
+        let s = am.update(&*tx).await.map_err(map_write_err)?;
+        tx.commit().await?;
+        Ok(s.into())
+    }
+
+    pub async fn delete_session(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        event_id: Uuid,
+        id: Uuid,
+    ) -> Result<()> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        editable_event(&tx, actor, event_id).await?;
+        let s = repo::sessions::by_id_for_update(&tx, event_id, id)
+            .await?
+            .ok_or_else(|| Error::not_found("session"))?;
+        let now = now();
+        let mut am: sessions::ActiveModel = s.into();
+        am.deleted_at = Set(Some(now));
+        am.updated_at = Set(now);
+        am.update(&*tx).await?;
+        tx.commit().await
+    }
+}

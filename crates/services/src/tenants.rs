@@ -1,0 +1,143 @@
+//! Onboarding and lifecycle of tenants (platform admins).
+
+use sea_orm::{ActiveModelTrait, Set};
+use serde::Deserialize;
+use taquilla_core::page::{Page, PageRequest};
+use taquilla_core::roles::{Actor, Permission, Role};
+use taquilla_core::status::TenantStatus;
+use taquilla_core::text::{EmailAddress, Name, Password, Slug};
+use taquilla_core::{Error, Result};
+use taquilla_store::entity::tenants;
+use taquilla_store::repo;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::views::{TenantView, UserView};
+use crate::{now, App};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    pub slug: Slug,
+    pub name: Name,
+    /// The tenant's first administrator.
+    pub admin: NewTenantAdmin,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenantAdmin {
+    pub email: EmailAddress,
+    pub password: Password,
+    pub display_name: Option<Name>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPatch {
+    pub name: Option<Name>,
+    /// `suspended` stops every credential of the tenant at once.
+    pub status: Option<TenantStatus>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct CreatedTenant {
+    pub tenant: TenantView,
+    pub admin: UserView,
+}
+
+impl App {
+    pub async fn create_tenant(&self, actor: &Actor, input: NewTenant) -> Result<CreatedTenant> {
+        actor.require(Permission::ManageTenants)?;
+        let hash = self.hash_password(&input.admin.password).await?;
+        let id = Uuid::now_v7();
+        let now = now();
+        let model = tenants::ActiveModel {
+            id: Set(id),
+            slug: Set(input.slug.into_inner()),
+            name: Set(input.name.into_inner()),
+            status: Set(TenantStatus::Active.as_str().to_owned()),
+            settings: Set(serde_json::json!({})),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let email = input.admin.email;
+        let display = input
+            .admin
+            .display_name
+            .map(Name::into_inner)
+            .unwrap_or_else(|| "Administrator".into());
+        let (tenant, admin) = self
+            .store
+            .create_tenant(model, id, |tx| async move {
+                let admin =
+                    crate::users::insert_user(&tx, email, hash, Role::TenantAdmin, display).await?;
+                Ok((tx, admin))
+            })
+            .await?;
+        Ok(CreatedTenant {
+            tenant: tenant.into(),
+            admin: admin.into(),
+        })
+    }
+
+    pub async fn list_tenants(&self, actor: &Actor, page: PageRequest) -> Result<Page<TenantView>> {
+        actor.require(Permission::ManageTenants)?;
+        Ok(repo::tenants::list(self.store.db(), page)
+            .await?
+            .map(TenantView::from))
+    }
+
+    pub async fn get_tenant(&self, actor: &Actor, id: Uuid) -> Result<TenantView> {
+        actor.require(Permission::ManageTenants)?;
+        let t = repo::tenants::by_id(self.store.db(), id)
+            .await?
+            .ok_or_else(|| Error::not_found("tenant"))?;
+        Ok(t.into())
+    }
+
+    pub async fn update_tenant(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        patch: TenantPatch,
+    ) -> Result<TenantView> {
+        actor.require(Permission::ManageTenants)?;
+        let tx = self.store.platform_tx().await?;
+        let t = repo::tenants::by_id(&*tx, id)
+            .await?
+            .ok_or_else(|| Error::not_found("tenant"))?;
+        let mut am: tenants::ActiveModel = t.into();
+        if let Some(n) = patch.name {
+            am.name = Set(n.into_inner());
+        }
+        if let Some(s) = patch.status {
+            am.status = Set(s.as_str().to_owned());
+        }
+        am.updated_at = Set(now());
+        let t = am.update(&*tx).await?;
+        tx.commit().await?;
+        Ok(t.into())
+    }
+
+    /// The tenant a request names, if it exists and is active. Every tenant
+    /// request passes here, so suspension takes effect on the next request.
+    pub async fn resolve_tenant(&self, slug: &str) -> Result<tenants::Model> {
+        let t = repo::tenants::by_slug(self.store.db(), slug)
+            .await?
+            .ok_or_else(|| Error::not_found("tenant").with_code("unknown_tenant"))?;
+        if t.status != TenantStatus::Active.as_str() {
+            return Err(Error::forbidden("this tenant is suspended").with_code("tenant_suspended"));
+        }
+        Ok(t)
+    }
+
+    /// The platform's own actor for CLI commands and bootstrapping.
+    pub fn system_actor() -> Actor {
+        Actor {
+            user_id: Uuid::nil(),
+            tenant_id: None,
+            role: Role::PlatformAdmin,
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The hash-chained audit log. Each row's `hash` is SHA-256 over the previous
+//! row's hash and this row's canonical fields, so editing or deleting a row
+//! breaks every hash after it. Appends serialize on a table lock (readers are
+//! not blocked), which is what keeps the chain a chain under concurrency.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
+use sha2::{Digest, Sha256};
+use taquilla_core::page::{Page, PageRequest};
+use taquilla_core::Result;
+use uuid::Uuid;
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Where a chain lives: the current tenant schema's `audit_log`, or the platform's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chain {
+    Tenant,
+    Platform,
+}
+
+impl Chain {
+    fn table(self) -> &'static str {
+        match self {
+            Chain::Tenant => "audit_log",
+            Chain::Platform => "public.platform_audit",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, FromQueryResult, utoipa::ToSchema)]
+pub struct AuditRow {
+    pub seq: i64,
+    pub id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub resource: String,
+    pub request_id: String,
+    pub ip: Option<String>,
+    pub status: i32,
+    pub created_at: DateTime<Utc>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAuditRow {
+    pub tenant_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub resource: String,
+    pub request_id: String,
+    pub ip: Option<String>,
+    pub status: i32,
+    /// Microsecond precision (what timestamptz keeps), or verification fails.
+    pub created_at: DateTime<Utc>,
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
+/// The canonical form: fields joined by the ASCII unit separator, which
+/// cannot appear in any of them unescaped (request text is JSON-escaped).
+fn compute_hash(prev: &str, r: &NewAuditRow, id: Uuid) -> String {
+    let fields = [
+        prev.to_owned(),
+        id.to_string(),
+        opt(&r.tenant_id),
+        opt(&r.actor_id),
+        opt(&r.actor_role),
+        serde_json::to_string(&r.action).unwrap_or_default(),
+        serde_json::to_string(&r.resource).unwrap_or_default(),
+        serde_json::to_string(&r.request_id).unwrap_or_default(),
+        opt(&r.ip),
+        r.status.to_string(),
+        r.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+    ];
+    hex::encode(Sha256::digest(fields.join("\u{1f}").as_bytes()))
+}
+
+/// Appends one row. `db` must be a transaction scoped to the chain's schema.
+pub async fn append(db: &impl ConnectionTrait, chain: Chain, row: NewAuditRow) -> Result<()> {
+    let table = chain.table();
+    db.execute_unprepared(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+        .await?;
+    #[derive(FromQueryResult)]
+    struct Last {
+        hash: String,
+    }
+    let last = Last::find_by_statement(Statement::from_string(
+        DbBackend::Postgres,
+        format!("SELECT hash FROM {table} ORDER BY seq DESC LIMIT 1"),
+    ))
+    .one(db)
+    .await?;
+    let prev = last.map_or_else(|| GENESIS.to_owned(), |l| l.hash);
+    let id = Uuid::now_v7();
+    let hash = compute_hash(&prev, &row, id);
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!(
+            "INSERT INTO {table} (id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        ),
+        [
+            id.into(),
+            row.tenant_id.into(),
+            row.actor_id.into(),
+            row.actor_role.into(),
+            row.action.into(),
+            row.resource.into(),
+            row.request_id.into(),
+            row.ip.into(),
+            row.status.into(),
+            row.created_at.into(),
+            prev.into(),
+            hash.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    chain: Chain,
+    page: PageRequest,
+) -> Result<Page<AuditRow>> {
+    let table = chain.table();
+    #[derive(FromQueryResult)]
+    struct N {
+        n: i64,
+    }
+    let total = N::find_by_statement(Statement::from_string(
+        DbBackend::Postgres,
+        format!("SELECT count(*) AS n FROM {table}"),
+    ))
+    .one(db)
+    .await?
+    .map_or(0, |n| n.n.max(0) as u64);
+    let rows = AuditRow::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("SELECT * FROM {table} ORDER BY seq DESC LIMIT $1 OFFSET $2"),
+        [(page.per_page as i64).into(), (page.offset() as i64).into()],
+    ))
+    .all(db)
+    .await?;
+    Ok(Page::new(rows, total, page))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Verification {
+    pub ok: bool,
+    pub rows: u64,
+    /// The first row whose stored hash or link does not match, if any.
+    pub broken_at_seq: Option<i64>,
+    pub reason: Option<String>,
+}
+
+/// Recomputes the whole chain. An edited row fails its own hash; a deleted
+/// row breaks the `prev_hash` link of the row after it.
+pub async fn verify(db: &impl ConnectionTrait, chain: Chain) -> Result<Verification> {
+    let table = chain.table();
+    let mut prev = GENESIS.to_owned();
+    let mut rows = 0u64;
+    let mut after: i64 = 0;
+    loop {
+        let batch = AuditRow::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT * FROM {table} WHERE seq > $1 ORDER BY seq LIMIT 1000"),
+            [after.into()],
+        ))
+        .all(db)
+        .await?;
+        if batch.is_empty() {
+            return Ok(Verification {
+                ok: true,
+                rows,
+                broken_at_seq: None,
+                reason: None,
+            });
+        }
+        for r in batch {
+            after = r.seq;
+            rows += 1;
+            let broken = |reason: &str| Verification {
+                ok: false,
+                rows,
+                broken_at_seq: Some(r.seq),
+                reason: Some(reason.to_owned()),
+            };
+            if r.prev_hash != prev {
+                return Ok(broken(
+                    "link to the previous row is broken (a row was removed or reordered)",
+                ));
+            }
+            let again = compute_hash(
+                &r.prev_hash,
+                &NewAuditRow {
+                    tenant_id: r.tenant_id,
+                    actor_id: r.actor_id,
+                    actor_role: r.actor_role.clone(),
+                    action: r.action.clone(),
+                    resource: r.resource.clone(),
+                    request_id: r.request_id.clone(),
+                    ip: r.ip.clone(),
+                    status: r.status,
+                    created_at: r.created_at,
+                },
+                r.id,
+            );
+            if again != r.hash {
+                return Ok(broken(
+                    "row content does not match its hash (the row was edited)",
+                ));
+            }
+            prev = r.hash;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use taquilla_core::Result;
+use uuid::Uuid;
+
+use crate::entity::sessions::{self, Entity as Sessions};
+use crate::TenantTx;
+
+pub async fn by_id(tx: &TenantTx, event_id: Uuid, id: Uuid) -> Result<Option<sessions::Model>> {
+    Ok(Sessions::find_by_id(id)
+        .filter(sessions::Column::EventId.eq(event_id))
+        .filter(sessions::Column::DeletedAt.is_null())
+        .one(&**tx)
+        .await?)
+}
+
+pub async fn by_id_for_update(
+    tx: &TenantTx,
+    event_id: Uuid,
+    id: Uuid,
+) -> Result<Option<sessions::Model>> {
+    Ok(Sessions::find_by_id(id)
+        .filter(sessions::Column::EventId.eq(event_id))
+        .filter(sessions::Column::DeletedAt.is_null())
+        .lock_exclusive()
+        .one(&**tx)
+        .await?)
+}
+
+pub async fn for_event(tx: &TenantTx, event_id: Uuid) -> Result<Vec<sessions::Model>> {
+    Ok(Sessions::find()
+        .filter(sessions::Column::EventId.eq(event_id))
+        .filter(sessions::Column::DeletedAt.is_null())
+        .order_by_asc(sessions::Column::StartsAt)
+        .order_by_asc(sessions::Column::Id)
+        .all(&**tx)
+        .await?)
+}
+
+/// Live sessions of the event at `venue` whose time range overlaps
+/// `[starts, ends)`, other than `except`.
+pub async fn overlapping(
+    tx: &TenantTx,
+    event_id: Uuid,
+    venue: &str,
+    starts: chrono::DateTime<chrono::Utc>,
+    ends: chrono::DateTime<chrono::Utc>,
+    except: Option<Uuid>,
+) -> Result<Option<sessions::Model>> {
+    let mut q = Sessions::find()
+        .filter(sessions::Column::EventId.eq(event_id))
+        .filter(sessions::Column::Venue.eq(venue))
+        .filter(sessions::Column::DeletedAt.is_null())
+        .filter(sessions::Column::Status.ne("cancelled"))
+        .filter(sessions::Column::StartsAt.lt(ends))
+        .filter(sessions::Column::EndsAt.gt(starts));
+    if let Some(id) = except {
+        q = q.filter(sessions::Column::Id.ne(id));
+    }
+    Ok(q.one(&**tx).await?)
+}
+
+/// Earliest start and latest end of the event's live sessions.
+pub async fn span(
+    tx: &TenantTx,
+    event_id: Uuid,
+) -> Result<Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>> {
+    let row: Option<(
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    )> = Sessions::find()
+        .select_only()
+        .column_as(sessions::Column::StartsAt.min(), "min_start")
+        .column_as(sessions::Column::EndsAt.max(), "max_end")
+        .filter(sessions::Column::EventId.eq(event_id))
+        .filter(sessions::Column::DeletedAt.is_null())
+        .filter(sessions::Column::Status.ne("cancelled"))
+        .into_tuple()
+        .one(&**tx)
+        .await?;
+    Ok(match row {
+        Some((Some(a), Some(b))) => Some((a, b)),
+        _ => None,
+    })
+}

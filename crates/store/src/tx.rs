@@ -1,0 +1,168 @@
+use std::ops::Deref;
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    Statement, TransactionTrait,
+};
+use taquilla_core::{Error, Result};
+use taquilla_migrations::{MigratorTrait, PublicMigrator, TenantMigrator};
+use uuid::Uuid;
+
+use crate::entity::tenants;
+
+/// The schema of a tenant. Derived from the tenant's id, never from input,
+/// so it needs no quoting and cannot be injected.
+pub fn schema_name(tenant_id: Uuid) -> String {
+    format!("t_{}", tenant_id.simple())
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+/// A transaction scoped to one tenant's schema. `SET LOCAL` ends with the
+/// transaction, so the pooled connection never carries the search_path into
+/// another tenant's request.
+pub struct TenantTx {
+    tx: DatabaseTransaction,
+    tenant_id: Uuid,
+}
+
+impl TenantTx {
+    pub fn tenant_id(&self) -> Uuid {
+        self.tenant_id
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+impl Deref for TenantTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+/// A transaction on the `public` schema only.
+pub struct PlatformTx {
+    tx: DatabaseTransaction,
+}
+
+impl PlatformTx {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+impl Deref for PlatformTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+impl Store {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let db = Database::connect(opts).await?;
+        Ok(Self { db })
+    }
+
+    pub fn from_connection(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.db.ping().await?)
+    }
+
+    pub async fn tenant_tx(&self, tenant_id: Uuid) -> Result<TenantTx> {
+        let tx = self.db.begin().await?;
+        tx.execute_unprepared(&format!(
+            "SET LOCAL search_path TO {}, public",
+            schema_name(tenant_id)
+        ))
+        .await?;
+        Ok(TenantTx { tx, tenant_id })
+    }
+
+    pub async fn platform_tx(&self) -> Result<PlatformTx> {
+        let tx = self.db.begin().await?;
+        tx.execute_unprepared("SET LOCAL search_path TO public")
+            .await?;
+        Ok(PlatformTx { tx })
+    }
+
+    /// Upgrades `public`, then every tenant schema. Safe to re-run.
+    pub async fn migrate_all(&self) -> Result<usize> {
+        let tx = self.platform_tx().await?;
+        PublicMigrator::up(&tx.tx, None).await?;
+        tx.commit().await?;
+        let ids = crate::repo::tenants::all_ids(&self.db).await?;
+        for id in &ids {
+            let tx = self.tenant_tx(*id).await?;
+            TenantMigrator::up(&tx.tx, None).await?;
+            tx.commit().await?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Registers the tenant, creates its schema and all its tables, in one
+    /// transaction: a failure leaves no half-made tenant behind.
+    /// `seed` runs inside the same transaction (first admin user etc.).
+    pub async fn create_tenant<F, Fut, T>(
+        &self,
+        model: tenants::ActiveModel,
+        tenant_id: Uuid,
+        seed: F,
+    ) -> Result<(tenants::Model, T)>
+    where
+        F: FnOnce(TenantTx) -> Fut,
+        Fut: std::future::Future<Output = Result<(TenantTx, T)>>,
+    {
+        use sea_orm::ActiveModelTrait;
+        let tx = self.db.begin().await?;
+        tx.execute_unprepared("SET LOCAL search_path TO public")
+            .await?;
+        let tenant = model
+            .insert(&tx)
+            .await
+            .map_err(|e| match crate::pg_code(&e).as_deref() {
+                Some(crate::UNIQUE_VIOLATION) => {
+                    Error::conflict("slug_taken", "a tenant with this slug already exists")
+                        .with_field("slug")
+                }
+                _ => Error::from(e),
+            })?;
+        let schema = schema_name(tenant_id);
+        tx.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await?;
+        tx.execute_unprepared(&format!("SET LOCAL search_path TO {schema}, public"))
+            .await?;
+        TenantMigrator::up(&tx, None).await?;
+        let (ttx, seeded) = seed(TenantTx { tx, tenant_id }).await?;
+        ttx.commit().await?;
+        Ok((tenant, seeded))
+    }
+
+    /// Runs a raw statement on the pool (admin tooling, tests).
+    pub async fn execute_raw(&self, sql: &str) -> Result<()> {
+        self.db
+            .execute_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+            .await?;
+        Ok(())
+    }
+}
