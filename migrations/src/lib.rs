@@ -27,11 +27,7 @@ impl MigrationName for Sql {
 #[async_trait::async_trait]
 impl MigrationTrait for Sql {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .get_connection()
-            .execute_unprepared(self.up)
-            .await
-            .map(|_| ())
+        manager.get_connection().execute_unprepared(self.up).await.map(|_| ())
     }
 
     async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
@@ -61,4 +57,18 @@ impl MigratorTrait for TenantMigrator {
     fn migration_table_name() -> DynIden {
         "tenant_migrations".into_iden()
     }
+}
+
+/// Changes whenever any migration changes; tests key their template
+/// database on it so a stale template is never reused.
+pub fn fingerprint() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for set in [public::sources(), tenant::sources()] {
+        for (name, sql) in set {
+            name.hash(&mut h);
+            sql.hash(&mut h);
+        }
+    }
+    format!("{:016x}", h.finish())
 }

@@ -5,9 +5,7 @@ use anyhow::Context;
 use chrono::{Duration, Timelike, Utc};
 use taquilla_core::roles::Role;
 use taquilla_core::status::{EventStatus, SessionStatus};
-use taquilla_core::text::{
-    Category, EmailAddress, LongText, Name, Password, ShortText, Slug, TimeZone, Title,
-};
+use taquilla_core::text::{Category, EmailAddress, LongText, Name, Password, ShortText, Slug, TimeZone, Title};
 use taquilla_services::events::EventInput;
 use taquilla_services::sessions::{SessionInput, SessionPatch};
 use taquilla_services::tenants::{NewTenant, NewTenantAdmin};
@@ -27,15 +25,10 @@ fn e(err: taquilla_core::Error) -> anyhow::Error {
 
 pub async fn run(app: &App) -> anyhow::Result<()> {
     let _ = app
-        .bootstrap_platform_admin(
-            p(EmailAddress::parse(PLATFORM_EMAIL))?,
-            p(Password::parse(PASSWORD))?,
-        )
+        .bootstrap_platform_admin(p(EmailAddress::parse(PLATFORM_EMAIL))?, p(Password::parse(PASSWORD))?)
         .await
         .map_err(e)?;
-    let existing = taquilla_store::repo::tenants::by_slug(app.store.db(), SLUG)
-        .await
-        .map_err(e)?;
+    let existing = taquilla_store::repo::tenants::by_slug(app.store.db(), SLUG).await.map_err(e)?;
     if existing.is_none() {
         seed(app).await?;
     }
@@ -61,11 +54,7 @@ async fn seed(app: &App) -> anyhow::Result<()> {
         .await
         .map_err(e)?;
     let tid = created.tenant.id;
-    let admin = taquilla_core::Actor {
-        user_id: created.admin.id,
-        tenant_id: Some(tid),
-        role: Role::TenantAdmin,
-    };
+    let admin = taquilla_core::Actor { user_id: created.admin.id, tenant_id: Some(tid), role: Role::TenantAdmin };
     let mut organizer = None;
     for (email, role, name) in [
         ("organizer@demo.test", Role::Organizer, "Olga Organizer"),
@@ -84,53 +73,18 @@ async fn seed(app: &App) -> anyhow::Result<()> {
             .await
             .map_err(e)?;
         if role == Role::Organizer {
-            organizer = Some(taquilla_core::Actor {
-                user_id: u.id,
-                tenant_id: Some(tid),
-                role,
-            });
+            organizer = Some(taquilla_core::Actor { user_id: u.id, tenant_id: Some(tid), role });
         }
     }
     let organizer = organizer.context("organizer was not created")?;
-    let base = Utc::now()
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
-        .and_then(|t| t.with_nanosecond(0))
-        .context("time")?
-        + Duration::days(30);
+    let base =
+        Utc::now().with_minute(0).and_then(|t| t.with_second(0)).and_then(|t| t.with_nanosecond(0)).context("time")?
+            + Duration::days(30);
     let samples = [
-        (
-            "Rockfest 2027",
-            "music",
-            "Parque del Retiro",
-            "Three stages of rock, from garage bands to headliners.",
-            0,
-            3,
-        ),
-        (
-            "Jazz Nights",
-            "music",
-            "Café Central",
-            "Intimate jazz evenings with local quartets.",
-            10,
-            1,
-        ),
-        (
-            "Hamlet",
-            "theatre",
-            "Teatro Español",
-            "Shakespeare's tragedy in a new staging.",
-            20,
-            2,
-        ),
-        (
-            "City Marathon Expo",
-            "sports",
-            "IFEMA Hall 4",
-            "Gear, talks and bib collection for the marathon.",
-            35,
-            2,
-        ),
+        ("Rockfest 2027", "music", "Parque del Retiro", "Three stages of rock, from garage bands to headliners.", 0, 3),
+        ("Jazz Nights", "music", "Café Central", "Intimate jazz evenings with local quartets.", 10, 1),
+        ("Hamlet", "theatre", "Teatro Español", "Shakespeare's tragedy in a new staging.", 20, 2),
+        ("City Marathon Expo", "sports", "IFEMA Hall 4", "Gear, talks and bib collection for the marathon.", 35, 2),
         (
             "Rust Conference",
             "conference",
@@ -139,14 +93,7 @@ async fn seed(app: &App) -> anyhow::Result<()> {
             50,
             2,
         ),
-        (
-            "Flamenco Gala",
-            "dance",
-            "Corral de la Morería",
-            "Guitar, song and dance in the oldest tablao.",
-            65,
-            1,
-        ),
+        ("Flamenco Gala", "dance", "Corral de la Morería", "Guitar, song and dance in the oldest tablao.", 65, 1),
     ];
     for (i, (title, cat, venue, desc, offset, days)) in samples.into_iter().enumerate() {
         let starts = base + Duration::days(offset);
@@ -161,11 +108,7 @@ async fn seed(app: &App) -> anyhow::Result<()> {
                     category: p(Category::parse(cat))?,
                     venue: Some(p(ShortText::parse(venue))?),
                     image_url: None,
-                    status: Some(if i == 5 {
-                        EventStatus::Draft
-                    } else {
-                        EventStatus::Published
-                    }),
+                    status: Some(if i == 5 { EventStatus::Draft } else { EventStatus::Published }),
                     starts_at: starts,
                     ends_at: ends,
                     timezone: p(TimeZone::parse("Europe/Madrid"))?,
@@ -192,20 +135,13 @@ async fn seed(app: &App) -> anyhow::Result<()> {
                 )
                 .await
                 .map_err(e)?;
-            for to in [
-                SessionStatus::Teaser,
-                SessionStatus::Presale,
-                SessionStatus::OnSale,
-            ] {
+            for to in [SessionStatus::Teaser, SessionStatus::Presale, SessionStatus::OnSale] {
                 app.patch_session(
                     &organizer,
                     tid,
                     ev.id,
                     s.id,
-                    SessionPatch {
-                        status: Some(to),
-                        ..Default::default()
-                    },
+                    SessionPatch { status: Some(to), ..Default::default() },
                 )
                 .await
                 .map_err(e)?;

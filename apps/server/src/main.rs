@@ -26,47 +26,22 @@ struct Settings {
     /// PostgreSQL connection URL.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     database_url: Option<String>,
-    #[arg(
-        long,
-        env = "TAQUILLA_DB_MAX_CONNECTIONS",
-        default_value_t = 20,
-        global = true
-    )]
+    #[arg(long, env = "TAQUILLA_DB_MAX_CONNECTIONS", default_value_t = 20, global = true)]
     db_max_connections: u32,
     /// HMAC key for access tokens (at least 32 bytes). Without one, a random
     /// key is made at start: tokens then die with the process.
-    #[arg(
-        long,
-        env = "TAQUILLA_JWT_SECRET",
-        hide_env_values = true,
-        global = true
-    )]
+    #[arg(long, env = "TAQUILLA_JWT_SECRET", hide_env_values = true, global = true)]
     jwt_secret: Option<String>,
-    #[arg(
-        long,
-        env = "TAQUILLA_ACCESS_TOKEN_TTL_SECS",
-        default_value_t = 900,
-        global = true
-    )]
+    #[arg(long, env = "TAQUILLA_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, global = true)]
     access_token_ttl_secs: u64,
     #[arg(long, env = "TAQUILLA_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600, global = true)]
     refresh_token_ttl_secs: u64,
     /// Hosts `<slug>.<base domain>` select the tenant `<slug>`.
-    #[arg(
-        long,
-        env = "TAQUILLA_BASE_DOMAIN",
-        default_value = "localhost",
-        global = true
-    )]
+    #[arg(long, env = "TAQUILLA_BASE_DOMAIN", default_value = "localhost", global = true)]
     base_domain: String,
     #[arg(long, env = "TAQUILLA_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     max_body_bytes: usize,
-    #[arg(
-        long,
-        env = "TAQUILLA_TRUST_FORWARDED_FOR",
-        default_value_t = false,
-        global = true
-    )]
+    #[arg(long, env = "TAQUILLA_TRUST_FORWARDED_FOR", default_value_t = false, global = true)]
     trust_forwarded_for: bool,
 }
 
@@ -80,11 +55,7 @@ enum Command {
         workers: Option<usize>,
         #[arg(long, env = "TAQUILLA_BOOTSTRAP_ADMIN_EMAIL")]
         bootstrap_admin_email: Option<String>,
-        #[arg(
-            long,
-            env = "TAQUILLA_BOOTSTRAP_ADMIN_PASSWORD",
-            hide_env_values = true
-        )]
+        #[arg(long, env = "TAQUILLA_BOOTSTRAP_ADMIN_PASSWORD", hide_env_values = true)]
         bootstrap_admin_password: Option<String>,
     },
     /// Upgrade the public schema and every tenant schema (idempotent).
@@ -169,10 +140,7 @@ impl Settings {
     }
 
     async fn app(&self) -> anyhow::Result<App> {
-        let url = self
-            .database_url
-            .as_deref()
-            .context("DATABASE_URL is not set")?;
+        let url = self.database_url.as_deref().context("DATABASE_URL is not set")?;
         let store = Store::connect(url, self.db_max_connections)
             .await
             .map_err(|e| anyhow::anyhow!("connecting to PostgreSQL: {e:?}"))?;
@@ -192,8 +160,7 @@ fn core_err(e: taquilla_core::Error) -> anyhow::Error {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -208,12 +175,7 @@ async fn main() -> anyhow::Result<()> {
             let n = app.store.migrate_all().await.map_err(core_err)?;
             eprintln!("migrated public and {n} tenant schema(s)");
         }
-        Command::Serve {
-            bind,
-            workers,
-            bootstrap_admin_email,
-            bootstrap_admin_password,
-        } => {
+        Command::Serve { bind, workers, bootstrap_admin_email, bootstrap_admin_password } => {
             let app = s.app().await?;
             if let (Some(e), Some(p)) = (bootstrap_admin_email, bootstrap_admin_password) {
                 let created = app
@@ -224,9 +186,7 @@ async fn main() -> anyhow::Result<()> {
                     .await
                     .map_err(core_err)?;
                 if created {
-                    tracing::info!(
-                        "created the first platform admin from TAQUILLA_BOOTSTRAP_ADMIN_EMAIL"
-                    );
+                    tracing::info!("created the first platform admin from TAQUILLA_BOOTSTRAP_ADMIN_EMAIL");
                 }
             }
             let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
@@ -249,12 +209,7 @@ async fn main() -> anyhow::Result<()> {
             let app = s.app().await?;
             let sys = App::system_actor();
             match cmd {
-                TenantCmd::Create {
-                    slug,
-                    name,
-                    admin_email,
-                    admin_password,
-                } => {
+                TenantCmd::Create { slug, name, admin_email, admin_password } => {
                     let input = taquilla_services::tenants::NewTenant {
                         slug: parse("slug", Slug::parse(slug))?,
                         name: parse("name", Name::parse(name))?,
@@ -265,10 +220,7 @@ async fn main() -> anyhow::Result<()> {
                         },
                     };
                     let t = app.create_tenant(&sys, input).await.map_err(core_err)?;
-                    println!(
-                        "created tenant {} ({}) with admin {}",
-                        t.tenant.slug, t.tenant.id, t.admin.email
-                    );
+                    println!("created tenant {} ({}) with admin {}", t.tenant.slug, t.tenant.id, t.admin.email);
                 }
                 TenantCmd::List => {
                     let mut page = 1;
@@ -276,8 +228,7 @@ async fn main() -> anyhow::Result<()> {
                         let p = app
                             .list_tenants(
                                 &sys,
-                                taquilla_core::page::PageRequest::new(Some(page), Some(100))
-                                    .map_err(core_err)?,
+                                taquilla_core::page::PageRequest::new(Some(page), Some(100)).map_err(core_err)?,
                             )
                             .await
                             .map_err(core_err)?;
@@ -307,10 +258,7 @@ async fn main() -> anyhow::Result<()> {
             let mut targets: Vec<(String, Option<uuid::Uuid>)> = Vec::new();
             if all {
                 targets.push(("platform".into(), None));
-                for id in taquilla_store::repo::tenants::all_ids(app.store.db())
-                    .await
-                    .map_err(core_err)?
-                {
+                for id in taquilla_store::repo::tenants::all_ids(app.store.db()).await.map_err(core_err)? {
                     targets.push((format!("tenant {id}"), Some(id)));
                 }
             } else if let Some(slug) = tenant {
@@ -329,11 +277,7 @@ async fn main() -> anyhow::Result<()> {
                     println!("{label}: ok ({} rows)", v.rows);
                 } else {
                     broken += 1;
-                    println!(
-                        "{label}: BROKEN at seq {:?}: {}",
-                        v.broken_at_seq,
-                        v.reason.unwrap_or_default()
-                    );
+                    println!("{label}: BROKEN at seq {:?}: {}", v.broken_at_seq, v.reason.unwrap_or_default());
                 }
             }
             if broken > 0 {
@@ -344,22 +288,13 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn set_status(
-    app: &App,
-    slug: &str,
-    status: taquilla_core::status::TenantStatus,
-) -> anyhow::Result<()> {
+async fn set_status(app: &App, slug: &str, status: taquilla_core::status::TenantStatus) -> anyhow::Result<()> {
     let t = taquilla_store::repo::tenants::by_slug(app.store.db(), slug)
         .await
         .map_err(core_err)?
         .context("no such tenant")?;
-    let patch = taquilla_services::tenants::TenantPatch {
-        name: None,
-        status: Some(status),
-    };
-    app.update_tenant(&App::system_actor(), t.id, patch)
-        .await
-        .map_err(core_err)?;
+    let patch = taquilla_services::tenants::TenantPatch { name: None, status: Some(status) };
+    app.update_tenant(&App::system_actor(), t.id, patch).await.map_err(core_err)?;
     println!("tenant {slug} is now {status}");
     Ok(())
 }

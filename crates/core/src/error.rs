@@ -33,7 +33,10 @@ pub struct FieldError {
     pub message: String,
 }
 
-pub struct Error {
+/// Boxed so `Result<T, Error>` stays one pointer wide on the happy path.
+pub struct Error(Box<ErrorInner>);
+
+pub struct ErrorInner {
     pub kind: ErrorKind,
     pub code: Cow<'static, str>,
     pub message: String,
@@ -50,12 +53,8 @@ pub struct Error {
 
 impl Error {
     #[track_caller]
-    pub fn new(
-        kind: ErrorKind,
-        code: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
+    pub fn new(kind: ErrorKind, code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
+        Self(Box::new(ErrorInner {
             kind,
             code: code.into(),
             message: message.into(),
@@ -64,27 +63,15 @@ impl Error {
             extra: None,
             source: None,
             location: Location::caller(),
-        }
+        }))
     }
 
     #[track_caller]
-    pub fn validation(
-        field: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn validation(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         let field = field.into();
         let message = message.into();
-        let mut e = Self::new(
-            ErrorKind::Validation,
-            "validation_failed",
-            format!("{field}: {message}"),
-        );
-        e.errors.push(FieldError {
-            field: field.clone(),
-            code: code.to_owned(),
-            message,
-        });
+        let mut e = Self::new(ErrorKind::Validation, "validation_failed", format!("{field}: {message}"));
+        e.errors.push(FieldError { field: field.clone(), code: code.to_owned(), message });
         e.field = Some(field);
         e
     }
@@ -92,11 +79,7 @@ impl Error {
     /// Several field errors at once; `errors` must not be empty.
     #[track_caller]
     pub fn validation_many(errors: Vec<FieldError>) -> Self {
-        let message = errors
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; ");
+        let message = errors.iter().map(|f| format!("{}: {}", f.field, f.message)).collect::<Vec<_>>().join("; ");
         let mut e = Self::new(ErrorKind::Validation, "validation_failed", message);
         e.field = errors.first().map(|f| f.field.clone());
         e.errors = errors;
@@ -122,11 +105,7 @@ impl Error {
     /// existence never leaks.
     #[track_caller]
     pub fn not_found(resource: &'static str) -> Self {
-        Self::new(
-            ErrorKind::NotFound,
-            "not_found",
-            format!("{resource} not found"),
-        )
+        Self::new(ErrorKind::NotFound, "not_found", format!("{resource} not found"))
     }
 
     #[track_caller]
@@ -165,13 +144,22 @@ impl Error {
     }
 }
 
+impl std::ops::Deref for Error {
+    type Target = ErrorInner;
+    fn deref(&self) -> &ErrorInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut ErrorInner {
+        &mut self.0
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{:?}/{} at {}: {}",
-            self.kind, self.code, self.location, self.message
-        )?;
+        write!(f, "{:?}/{} at {}: {}", self.kind, self.code, self.location, self.message)?;
         if let Some(src) = &self.source {
             write!(f, " (caused by: {src})")?;
         }
@@ -212,9 +200,7 @@ mod tests {
         fn parse() -> Result<i32> {
             Ok("x".parse::<i32>()?)
         }
-        let e = parse()
-            .err()
-            .map(|e| (e.kind, e.location.file().to_owned()));
+        let e = parse().err().map(|e| (e.kind, e.location.file().to_owned()));
         assert_eq!(e, Some((ErrorKind::Internal, file!().to_owned())));
     }
 }

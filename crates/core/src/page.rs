@@ -18,11 +18,7 @@ impl PageRequest {
         let page = page.unwrap_or(1);
         let per_page = per_page.unwrap_or(DEFAULT_PER_PAGE);
         if page == 0 || page > 100_000 {
-            return Err(crate::Error::validation(
-                "page",
-                "out_of_range",
-                "must be between 1 and 100000",
-            ));
+            return Err(crate::Error::validation("page", "out_of_range", "must be between 1 and 100000"));
         }
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(crate::Error::validation(
@@ -41,10 +37,7 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        Self {
-            page: 1,
-            per_page: DEFAULT_PER_PAGE,
-        }
+        Self { page: 1, per_page: DEFAULT_PER_PAGE }
     }
 }
 
@@ -58,12 +51,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, total: u64, req: PageRequest) -> Self {
-        Self {
-            items,
-            total,
-            page: req.page,
-            per_page: req.per_page,
-        }
+        Self { items, total, page: req.page, per_page: req.per_page }
     }
 
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {

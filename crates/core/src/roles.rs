@@ -18,12 +18,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const TENANT_ROLES: [Role; 4] = [
-        Role::TenantAdmin,
-        Role::Organizer,
-        Role::Staff,
-        Role::Attendee,
-    ];
+    pub const TENANT_ROLES: [Role; 4] = [Role::TenantAdmin, Role::Organizer, Role::Staff, Role::Attendee];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -111,29 +106,18 @@ impl Actor {
         if self.can(p) {
             Ok(())
         } else {
-            Err(Error::forbidden(format!(
-                "role {} may not do this",
-                self.role.as_str()
-            )))
+            Err(Error::forbidden(format!("role {} may not do this", self.role.as_str())))
         }
     }
 
     /// `any` lets the actor act on every resource; `own` only on those whose
     /// owner is the actor.
     #[track_caller]
-    pub fn require_owner_or(
-        &self,
-        any: Permission,
-        own: Permission,
-        owner: Option<Uuid>,
-    ) -> Result<()> {
+    pub fn require_owner_or(&self, any: Permission, own: Permission, owner: Option<Uuid>) -> Result<()> {
         if self.can(any) || (self.can(own) && owner == Some(self.user_id)) {
             Ok(())
         } else {
-            Err(Error::forbidden(format!(
-                "role {} may not change this resource",
-                self.role.as_str()
-            )))
+            Err(Error::forbidden(format!("role {} may not change this resource", self.role.as_str())))
         }
     }
 
@@ -143,11 +127,7 @@ impl Actor {
     pub fn require_can_assign(&self, role: Role) -> Result<()> {
         self.require(Permission::ManageTenantUsers)?;
         if !role.is_tenant_role() {
-            return Err(Error::validation(
-                "role",
-                "invalid_role",
-                "platform_admin is not a tenant role",
-            ));
+            return Err(Error::validation("role", "invalid_role", "platform_admin is not a tenant role"));
         }
         Ok(())
     }
@@ -158,73 +138,35 @@ mod tests {
     use super::*;
 
     fn actor(role: Role) -> Actor {
-        Actor {
-            user_id: Uuid::nil(),
-            tenant_id: Some(Uuid::nil()),
-            role,
-        }
+        Actor { user_id: Uuid::nil(), tenant_id: Some(Uuid::nil()), role }
     }
 
     #[test]
     fn attendee_cannot_create_events() {
-        assert!(actor(Role::Attendee)
-            .require(Permission::CreateEvent)
-            .is_err());
-        assert!(actor(Role::Organizer)
-            .require(Permission::CreateEvent)
-            .is_ok());
+        assert!(actor(Role::Attendee).require(Permission::CreateEvent).is_err());
+        assert!(actor(Role::Organizer).require(Permission::CreateEvent).is_ok());
     }
 
     #[test]
     fn organizer_edits_only_own_events() {
         let me = actor(Role::Organizer);
         let other = Some(Uuid::from_u128(7));
-        assert!(me
-            .require_owner_or(
-                Permission::ManageAnyEvent,
-                Permission::ManageOwnEvent,
-                other
-            )
-            .is_err());
-        assert!(me
-            .require_owner_or(
-                Permission::ManageAnyEvent,
-                Permission::ManageOwnEvent,
-                Some(me.user_id)
-            )
-            .is_ok());
+        assert!(me.require_owner_or(Permission::ManageAnyEvent, Permission::ManageOwnEvent, other).is_err());
+        assert!(me.require_owner_or(Permission::ManageAnyEvent, Permission::ManageOwnEvent, Some(me.user_id)).is_ok());
         let admin = actor(Role::TenantAdmin);
-        assert!(admin
-            .require_owner_or(
-                Permission::ManageAnyEvent,
-                Permission::ManageOwnEvent,
-                other
-            )
-            .is_ok());
+        assert!(admin.require_owner_or(Permission::ManageAnyEvent, Permission::ManageOwnEvent, other).is_ok());
     }
 
     #[test]
     fn platform_admin_is_not_a_tenant_role() {
-        assert!(actor(Role::TenantAdmin)
-            .require_can_assign(Role::PlatformAdmin)
-            .is_err());
-        assert!(actor(Role::TenantAdmin)
-            .require_can_assign(Role::Staff)
-            .is_ok());
-        assert!(actor(Role::Organizer)
-            .require_can_assign(Role::Staff)
-            .is_err());
+        assert!(actor(Role::TenantAdmin).require_can_assign(Role::PlatformAdmin).is_err());
+        assert!(actor(Role::TenantAdmin).require_can_assign(Role::Staff).is_ok());
+        assert!(actor(Role::Organizer).require_can_assign(Role::Staff).is_err());
     }
 
     #[test]
     fn role_names_round_trip() {
-        for r in [
-            Role::PlatformAdmin,
-            Role::TenantAdmin,
-            Role::Organizer,
-            Role::Staff,
-            Role::Attendee,
-        ] {
+        for r in [Role::PlatformAdmin, Role::TenantAdmin, Role::Organizer, Role::Staff, Role::Attendee] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);

@@ -53,20 +53,15 @@ string_enum!(TenantStatus {
 impl SessionStatus {
     /// Live states: announced to the public and not yet over.
     pub fn is_live(self) -> bool {
-        matches!(
-            self,
-            Self::Teaser | Self::Presale | Self::OnSale | Self::InProgress
-        )
+        matches!(self, Self::Teaser | Self::Presale | Self::OnSale | Self::InProgress)
     }
 
     pub fn can_transition_to(self, to: SessionStatus) -> bool {
         use SessionStatus::*;
         match (self, to) {
-            (Draft, Teaser)
-            | (Teaser, Presale)
-            | (Presale, OnSale)
-            | (OnSale, InProgress)
-            | (InProgress, Finished) => true,
+            (Draft, Teaser) | (Teaser, Presale) | (Presale, OnSale) | (OnSale, InProgress) | (InProgress, Finished) => {
+                true
+            }
             // A draft that never went public may be dropped.
             (Draft, Cancelled) => true,
             (from, Cancelled | Suspended) if from.is_live() => true,
@@ -81,12 +76,9 @@ impl SessionStatus {
         if self.can_transition_to(to) {
             Ok(to)
         } else {
-            Err(Error::conflict(
-                "illegal_transition",
-                format!("session cannot go from {self} to {to}"),
-            )
-            .with_field("status")
-            .with_extra(serde_json::json!({ "from": self.as_str(), "to": to.as_str() })))
+            Err(Error::conflict("illegal_transition", format!("session cannot go from {self} to {to}"))
+                .with_field("status")
+                .with_extra(serde_json::json!({ "from": self.as_str(), "to": to.as_str() })))
         }
     }
 }
@@ -98,12 +90,9 @@ impl EventStatus {
         match (self, to) {
             (a, b) if a == b => Ok(to),
             (Draft, Published) | (Published, Draft) | (Draft | Published, Cancelled) => Ok(to),
-            _ => Err(Error::conflict(
-                "illegal_transition",
-                format!("event cannot go from {self} to {to}"),
-            )
-            .with_field("status")
-            .with_extra(serde_json::json!({ "from": self.as_str(), "to": to.as_str() }))),
+            _ => Err(Error::conflict("illegal_transition", format!("event cannot go from {self} to {to}"))
+                .with_field("status")
+                .with_extra(serde_json::json!({ "from": self.as_str(), "to": to.as_str() }))),
         }
     }
 }
@@ -118,12 +107,7 @@ mod tests {
         let path = [Draft, Teaser, Presale, OnSale, InProgress, Finished];
         for w in path.windows(2) {
             assert!(w[0].can_transition_to(w[1]), "{} -> {}", w[0], w[1]);
-            assert!(
-                !w[1].can_transition_to(w[0]),
-                "{} -> {} must be illegal",
-                w[1],
-                w[0]
-            );
+            assert!(!w[1].can_transition_to(w[0]), "{} -> {} must be illegal", w[1], w[0]);
         }
         assert!(!Draft.can_transition_to(OnSale));
     }
@@ -131,11 +115,7 @@ mod tests {
     #[test]
     fn cancel_and_suspend_from_live_states_only() {
         for s in SessionStatus::ALL {
-            assert_eq!(
-                s.can_transition_to(Suspended),
-                s.is_live(),
-                "{s} -> suspended"
-            );
+            assert_eq!(s.can_transition_to(Suspended), s.is_live(), "{s} -> suspended");
         }
         assert!(!Finished.can_transition_to(Cancelled));
         assert!(!Cancelled.can_transition_to(OnSale));
@@ -146,13 +126,7 @@ mod tests {
     fn illegal_transition_names_both_states() {
         let e = Finished.transition(Draft).err();
         let msg = e.as_ref().map(|e| (e.code.to_string(), e.message.clone()));
-        assert_eq!(
-            msg,
-            Some((
-                "illegal_transition".into(),
-                "session cannot go from finished to draft".into()
-            ))
-        );
+        assert_eq!(msg, Some(("illegal_transition".into(), "session cannot go from finished to draft".into())));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use taquilla_services::App;
 use taquilla_store::audit::NewAuditRow;
 use tracing_actix_web::RequestId;
 
-use crate::extract::AuditFacts;
+use crate::extract::identify;
 
 pub fn client_ip(req: &actix_web::HttpRequest, trust_forwarded_for: bool) -> Option<String> {
     let info = req.connection_info();
@@ -29,24 +29,14 @@ pub async fn audit_mutations(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.call(req).await;
     }
-    let app = req
-        .app_data::<web::Data<App>>()
-        .map(|d| d.get_ref().clone());
+    let app = req.app_data::<web::Data<App>>().map(|d| d.get_ref().clone());
     let method = req.method().to_string();
     let path = req.path().to_owned();
     let res = next.call(req).await?;
     let Some(app) = app else { return Ok(res) };
     let request = res.request();
-    let facts = request
-        .extensions()
-        .get::<AuditFacts>()
-        .cloned()
-        .unwrap_or_default();
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.to_string())
-        .unwrap_or_default();
+    let facts = identify(request, &app).await;
+    let request_id = request.extensions().get::<RequestId>().map(|r| r.to_string()).unwrap_or_default();
     let pattern = request.match_pattern().unwrap_or_else(|| path.clone());
     let row = NewAuditRow {
         tenant_id: facts.tenant_id,

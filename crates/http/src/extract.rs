@@ -31,9 +31,7 @@ fn app(req: &HttpRequest) -> Result<App, ApiError> {
 /// under the configured base domain.
 fn tenant_slug(req: &HttpRequest, base_domain: &str) -> Result<String, Error> {
     if let Some(v) = req.headers().get(TENANT_HEADER) {
-        let s = v
-            .to_str()
-            .map_err(|_| Error::bad_request("invalid_tenant", "X-Tenant must be a tenant slug"))?;
+        let s = v.to_str().map_err(|_| Error::bad_request("invalid_tenant", "X-Tenant must be a tenant slug"))?;
         return Slug::parse(s)
             .map(Slug::into_inner)
             .map_err(|_| Error::not_found("tenant").with_code("unknown_tenant"));
@@ -46,21 +44,15 @@ fn tenant_slug(req: &HttpRequest, base_domain: &str) -> Result<String, Error> {
             host.as_str()
         }
     });
-    if let Some(sub) = host
-        .strip_suffix(base_domain)
-        .and_then(|h| h.strip_suffix('.'))
-    {
+    if let Some(sub) = host.strip_suffix(base_domain).and_then(|h| h.strip_suffix('.')) {
         if !sub.contains('.') {
             if let Ok(slug) = Slug::parse(sub) {
                 return Ok(slug.into_inner());
             }
         }
     }
-    Err(Error::bad_request(
-        "tenant_required",
-        "name the tenant with the X-Tenant header or its subdomain",
-    )
-    .with_field("X-Tenant"))
+    Err(Error::bad_request("tenant_required", "name the tenant with the X-Tenant header or its subdomain")
+        .with_field("X-Tenant"))
 }
 
 /// Facts the audit middleware reads back after the handler ran.
@@ -68,6 +60,28 @@ fn tenant_slug(req: &HttpRequest, base_domain: &str) -> Result<String, Error> {
 pub struct AuditFacts {
     pub tenant_id: Option<uuid::Uuid>,
     pub actor: Option<Actor>,
+}
+
+/// Who and which tenant, worked out again for the audit when the handler's
+/// extractors did not get that far (actix polls extractors together, so a
+/// bad body can fail a request before its credential was looked at).
+pub async fn identify(req: &HttpRequest, app: &App) -> AuditFacts {
+    let mut facts = req.extensions().get::<AuditFacts>().cloned().unwrap_or_default();
+    let admin_route = req.path().starts_with("/api/v1/admin/");
+    if facts.tenant_id.is_none() && !admin_route {
+        if let Ok(slug) = tenant_slug(req, &app.config.base_domain) {
+            // Suspended tenants' rejections are recorded in their own log too.
+            if let Ok(Some(t)) = taquilla_store::repo::tenants::by_slug(app.store.db(), &slug).await {
+                facts.tenant_id = Some(t.id);
+            }
+        }
+    }
+    if facts.actor.is_none() {
+        if let Ok(Some(token)) = bearer(req) {
+            facts.actor = app.authenticate(&token, facts.tenant_id).ok();
+        }
+    }
+    facts
 }
 
 fn remember(req: &HttpRequest, f: impl FnOnce(&mut AuditFacts)) {
@@ -93,19 +107,12 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, Error> {
     let Some(v) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let v = v
-        .to_str()
-        .map_err(|_| Error::unauthenticated("invalid_token", "malformed Authorization header"))?;
+    let v = v.to_str().map_err(|_| Error::unauthenticated("invalid_token", "malformed Authorization header"))?;
     match v.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
             Ok(Some(token.trim().to_owned()))
         }
-        _ => Err(Error::unauthenticated(
-            "invalid_token",
-            "expected `Authorization: Bearer <token>`",
-        )),
+        _ => Err(Error::unauthenticated("invalid_token", "expected `Authorization: Bearer <token>`")),
     }
 }
 
@@ -139,9 +146,8 @@ impl FromRequest for Authed {
             let app = app(&req)?;
             // Credentials are checked before the tenant is looked up, so a
             // missing token costs no database round trip.
-            let token = bearer(&req)?.ok_or_else(|| {
-                Error::unauthenticated("unauthenticated", "this endpoint requires a bearer token")
-            })?;
+            let token = bearer(&req)?
+                .ok_or_else(|| Error::unauthenticated("unauthenticated", "this endpoint requires a bearer token"))?;
             let tenant = resolve_tenant(&req, &app).await?;
             let actor = app.authenticate(&token, Some(tenant.id))?;
             remember(&req, |f| f.actor = Some(actor.clone()));
@@ -166,9 +172,7 @@ impl FromRequest for MaybeAuthed {
             let app = app(&req)?;
             let token = bearer(&req)?;
             let tenant = resolve_tenant(&req, &app).await?;
-            let actor = token
-                .map(|t| app.authenticate(&t, Some(tenant.id)))
-                .transpose()?;
+            let actor = token.map(|t| app.authenticate(&t, Some(tenant.id))).transpose()?;
             if let Some(a) = &actor {
                 remember(&req, |f| f.actor = Some(a.clone()));
             }
@@ -187,9 +191,8 @@ impl FromRequest for PlatformAdmin {
         let req = req.clone();
         Box::pin(async move {
             let app = app(&req)?;
-            let token = bearer(&req)?.ok_or_else(|| {
-                Error::unauthenticated("unauthenticated", "this endpoint requires a bearer token")
-            })?;
+            let token = bearer(&req)?
+                .ok_or_else(|| Error::unauthenticated("unauthenticated", "this endpoint requires a bearer token"))?;
             let actor = app.authenticate(&token, None)?;
             remember(&req, |f| f.actor = Some(actor.clone()));
             Ok(PlatformAdmin(actor))
@@ -210,20 +213,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             let limit = app(&req)?.config.max_body_bytes;
-            let ct = req
-                .headers()
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            let mime = ct
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            if mime != "application/json"
-                && !(mime.starts_with("application/") && mime.ends_with("+json"))
-            {
+            let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if mime != "application/json" && !(mime.starts_with("application/") && mime.ends_with("+json")) {
                 return Err(Error::new(
                     ErrorKind::UnsupportedMediaType,
                     "unsupported_media_type",
@@ -248,9 +240,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    Error::bad_request("bad_body", format!("could not read the body: {e}"))
-                })?;
+                let chunk =
+                    chunk.map_err(|e| Error::bad_request("bad_body", format!("could not read the body: {e}")))?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large().into());
                 }
@@ -276,11 +267,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Query<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(req.query_string()));
-        std::future::ready(
-            serde_path_to_error::deserialize(de)
-                .map(Query)
-                .map_err(|e| ApiError(query_error(e))),
-        )
+        std::future::ready(serde_path_to_error::deserialize(de).map(Query).map_err(|e| ApiError(query_error(e))))
     }
 }
 

@@ -82,9 +82,7 @@ fn tenant_header() -> Parameter {
         .name("X-Tenant")
         .parameter_in(ParameterIn::Header)
         .required(Required::False)
-        .description(Some(
-            "Tenant slug; may instead come from the host's subdomain.",
-        ))
+        .description(Some("Tenant slug; may instead come from the host's subdomain."))
         .schema(Some(Object::with_type(Type::String)))
         .build()
 }
@@ -94,21 +92,14 @@ impl Modify for Conventions {
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                Http::builder()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
         for (path, item) in doc.paths.paths.iter_mut() {
             let tenant_scoped = path.starts_with("/api/v1/") && !path.starts_with("/api/v1/admin/");
             let public = PUBLIC_OPS.contains(&path.as_str()) || !path.starts_with("/api/v1/");
             for (method, op) in operations(item) {
                 if tenant_scoped {
-                    op.parameters
-                        .get_or_insert_with(Vec::new)
-                        .insert(0, tenant_header());
+                    op.parameters.get_or_insert_with(Vec::new).insert(0, tenant_header());
                 }
                 if !public {
                     let mut reqs = vec![SecurityRequirement::new("bearer", Vec::<String>::new())];

@@ -140,15 +140,9 @@ fn data_error(path: &str, message: &str, strip_position: bool) -> Error {
     });
     let (code, field) = match named {
         Some((true, f)) => ("required", join(path, &f)),
-        Some((false, f)) => ("unknown_field", join(path, &f)),
-        None => (
-            "invalid",
-            if path == "." {
-                "body".to_owned()
-            } else {
-                path.to_owned()
-            },
-        ),
+        // serde_path_to_error already puts an unknown field in the path.
+        Some((false, f)) => ("unknown_field", if path.ends_with(&f) { path.to_owned() } else { join(path, &f) }),
+        None => ("invalid", if path == "." { "body".to_owned() } else { path.to_owned() }),
     };
     Error::validation(field, code, message.to_owned())
 }
@@ -191,23 +185,14 @@ mod tests {
     #[test]
     fn names_nested_invalid_field() {
         let e = parse(r#"{"title":"x","admin":{"email":"nope"}}"#);
-        assert_eq!(
-            (e.kind, e.field.as_deref()),
-            (ErrorKind::Validation, Some("admin.email"))
-        );
+        assert_eq!((e.kind, e.field.as_deref()), (ErrorKind::Validation, Some("admin.email")));
     }
 
     #[test]
     fn names_missing_and_unknown_fields() {
-        assert_eq!(
-            parse(r#"{"admin":{"email":"a@b.co"}}"#).field.as_deref(),
-            Some("title")
-        );
+        assert_eq!(parse(r#"{"admin":{"email":"a@b.co"}}"#).field.as_deref(), Some("title"));
         let e = parse(r#"{"title":"x","admin":{"email":"a@b.co","role":1}}"#);
-        assert_eq!(
-            (e.field.as_deref(), e.errors[0].code.as_str()),
-            (Some("admin.role"), "unknown_field")
-        );
+        assert_eq!((e.field.as_deref(), e.errors[0].code.as_str()), (Some("admin.role"), "unknown_field"));
     }
 
     #[test]

@@ -25,12 +25,7 @@ impl App {
         }
     }
 
-    pub async fn list_audit(
-        &self,
-        actor: &Actor,
-        tenant_id: Uuid,
-        page: PageRequest,
-    ) -> Result<Page<AuditRow>> {
+    pub async fn list_audit(&self, actor: &Actor, tenant_id: Uuid, page: PageRequest) -> Result<Page<AuditRow>> {
         actor.require(Permission::ViewAuditLog)?;
         let tx = self.store.tenant_tx(tenant_id).await?;
         let page = audit::list(&*tx, Chain::Tenant, page).await?;

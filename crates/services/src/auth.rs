@@ -4,9 +4,7 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use base64::Engine;
 use chrono::Utc;
@@ -34,10 +32,7 @@ pub struct JwtKeys {
 impl JwtKeys {
     pub fn new(config: &Config) -> Self {
         let secret = config.jwt_secret.expose_secret().as_bytes();
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-        }
+        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 }
 
@@ -65,12 +60,7 @@ struct Claims {
 }
 
 impl App {
-    fn issue_access_token(
-        &self,
-        user_id: Uuid,
-        tenant_id: Option<Uuid>,
-        role: Role,
-    ) -> Result<String> {
+    fn issue_access_token(&self, user_id: Uuid, tenant_id: Option<Uuid>, role: Role) -> Result<String> {
         let iat = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id,
@@ -82,11 +72,7 @@ impl App {
             exp: iat + self.config.access_token_ttl.as_secs() as i64,
             jti: Uuid::now_v7(),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.jwt.encoding,
-        )?)
+        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.jwt.encoding)?)
     }
 
     /// Verifies an access token for the given tenant (or the platform when
@@ -100,37 +86,25 @@ impl App {
         let data = jsonwebtoken::decode::<Claims>(token, &self.jwt.decoding, &v).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind as K;
             match e.kind() {
-                K::ExpiredSignature => {
-                    Error::unauthenticated("token_expired", "the access token has expired")
+                K::ExpiredSignature => Error::unauthenticated("token_expired", "the access token has expired"),
+                K::InvalidAudience => {
+                    Error::unauthenticated("wrong_tenant", "the token was not issued for this tenant")
                 }
-                K::InvalidAudience => Error::unauthenticated(
-                    "wrong_tenant",
-                    "the token was not issued for this tenant",
-                ),
                 _ => Error::unauthenticated("invalid_token", "the access token is not valid"),
             }
         })?;
         let c = data.claims;
         if c.tid != tenant_id || (c.role == Role::PlatformAdmin) != tenant_id.is_none() {
-            return Err(Error::unauthenticated(
-                "wrong_tenant",
-                "the token was not issued for this tenant",
-            ));
+            return Err(Error::unauthenticated("wrong_tenant", "the token was not issued for this tenant"));
         }
-        Ok(Actor {
-            user_id: c.sub,
-            tenant_id: c.tid,
-            role: c.role,
-        })
+        Ok(Actor { user_id: c.sub, tenant_id: c.tid, role: c.role })
     }
 
     pub async fn hash_password(&self, password: &Password) -> Result<String> {
         let pw = password.as_str().to_owned();
         tokio::task::spawn_blocking(move || {
             let salt = SaltString::generate(&mut OsRng);
-            Argon2::default()
-                .hash_password(pw.as_bytes(), &salt)
-                .map(|h| h.to_string())
+            Argon2::default().hash_password(pw.as_bytes(), &salt).map(|h| h.to_string())
         })
         .await?
         .map_err(|e| Error::internal_msg(format!("argon2: {e}")))
@@ -138,11 +112,7 @@ impl App {
 
     /// Constant-ish time: an unknown user still costs one argon2 verification,
     /// so response time does not reveal which e-mails have accounts.
-    pub(crate) async fn verify_password(
-        &self,
-        password: &str,
-        hash: Option<String>,
-    ) -> Result<bool> {
+    pub(crate) async fn verify_password(&self, password: &str, hash: Option<String>) -> Result<bool> {
         let pw = password.to_owned();
         tokio::task::spawn_blocking(move || {
             let known = hash.is_some();
@@ -157,16 +127,10 @@ impl App {
     }
 
     fn refresh_ttl(&self) -> chrono::Duration {
-        chrono::Duration::from_std(self.config.refresh_token_ttl)
-            .unwrap_or(chrono::Duration::days(30))
+        chrono::Duration::from_std(self.config.refresh_token_ttl).unwrap_or(chrono::Duration::days(30))
     }
 
-    async fn issue_pair(
-        &self,
-        tx: &TenantTx,
-        user: users::Model,
-        family_id: Uuid,
-    ) -> Result<TokenPair> {
+    async fn issue_pair(&self, tx: &TenantTx, user: users::Model, family_id: Uuid) -> Result<TokenPair> {
         let role = Role::parse(&user.role).unwrap_or(Role::Attendee);
         let (token, hash) = new_refresh_token();
         let now = now();
@@ -191,17 +155,10 @@ impl App {
         })
     }
 
-    pub async fn login(
-        &self,
-        tenant: &tenants::Model,
-        email: &str,
-        password: &str,
-    ) -> Result<TokenPair> {
+    pub async fn login(&self, tenant: &tenants::Model, email: &str, password: &str) -> Result<TokenPair> {
         let tx = self.store.tenant_tx(tenant.id).await?;
         let user = repo::users::by_email(&tx, email).await?;
-        let ok = self
-            .verify_password(password, user.as_ref().map(|u| u.password_hash.clone()))
-            .await?;
+        let ok = self.verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let user = match user {
             Some(u) if ok => u,
             _ => return Err(bad_credentials()),
@@ -226,20 +183,16 @@ impl App {
     ) -> Result<TokenPair> {
         let hash = self.hash_password(&password).await?;
         let tx = self.store.tenant_tx(tenant.id).await?;
-        let user =
-            crate::users::insert_user(&tx, email, hash, Role::Attendee, display_name.into_inner())
-                .await?;
+        let user = crate::users::insert_user(&tx, email, hash, Role::Attendee, display_name.into_inner()).await?;
         let pair = self.issue_pair(&tx, user, Uuid::now_v7()).await?;
         tx.commit().await?;
         Ok(pair)
     }
 
     pub async fn refresh(&self, tenant: &tenants::Model, token: &str) -> Result<TokenPair> {
-        let invalid =
-            || Error::unauthenticated("invalid_refresh_token", "the refresh token is not valid");
+        let invalid = || Error::unauthenticated("invalid_refresh_token", "the refresh token is not valid");
         let tx = self.store.tenant_tx(tenant.id).await?;
-        let Some(row) = repo::refresh_tokens::by_hash_for_update(&tx, &hash_token(token)).await?
-        else {
+        let Some(row) = repo::refresh_tokens::by_hash_for_update(&tx, &hash_token(token)).await? else {
             return Err(invalid());
         };
         let now = now();
@@ -271,8 +224,7 @@ impl App {
     /// ignored: logging out twice is not an error.
     pub async fn logout(&self, tenant: &tenants::Model, token: &str) -> Result<()> {
         let tx = self.store.tenant_tx(tenant.id).await?;
-        if let Some(row) = repo::refresh_tokens::by_hash_for_update(&tx, &hash_token(token)).await?
-        {
+        if let Some(row) = repo::refresh_tokens::by_hash_for_update(&tx, &hash_token(token)).await? {
             repo::refresh_tokens::revoke_family(&tx, row.family_id, now()).await?;
         }
         tx.commit().await
@@ -281,9 +233,7 @@ impl App {
     pub async fn platform_login(&self, email: &str, password: &str) -> Result<TokenPair> {
         let tx = self.store.platform_tx().await?;
         let user = repo::platform_users::by_email(&*tx, email).await?;
-        let ok = self
-            .verify_password(password, user.as_ref().map(|u| u.password_hash.clone()))
-            .await?;
+        let ok = self.verify_password(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let user = match user {
             Some(u) if ok => u,
             _ => return Err(bad_credentials()),
@@ -328,8 +278,7 @@ impl App {
         .await
         .map_err(|e| match taquilla_store::pg_code(&e).as_deref() {
             Some(taquilla_store::UNIQUE_VIOLATION) => {
-                Error::conflict("email_taken", "a platform user with this e-mail exists")
-                    .with_field("email")
+                Error::conflict("email_taken", "a platform user with this e-mail exists").with_field("email")
             }
             _ => Error::from(e),
         })?;
@@ -339,17 +288,11 @@ impl App {
 
     /// First start: creates the platform admin from the environment when
     /// there is none yet. Returns whether one was created.
-    pub async fn bootstrap_platform_admin(
-        &self,
-        email: EmailAddress,
-        password: Password,
-    ) -> Result<bool> {
+    pub async fn bootstrap_platform_admin(&self, email: EmailAddress, password: Password) -> Result<bool> {
         if repo::platform_users::count(self.store.db()).await? > 0 {
             return Ok(false);
         }
-        self.create_platform_admin(email, password, "Platform admin")
-            .await
-            .map(|_| true)
+        self.create_platform_admin(email, password, "Platform admin").await.map(|_| true)
     }
 }
 
@@ -361,10 +304,7 @@ fn bad_credentials() -> Error {
 fn new_refresh_token() -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let token = format!(
-        "rt_{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    );
+    let token = format!("rt_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
     let hash = hash_token(&token);
     (token, hash)
 }
@@ -377,10 +317,7 @@ fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(b"not a real password", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
+        Argon2::default().hash_password(b"not a real password", &salt).map(|h| h.to_string()).unwrap_or_default()
     })
 }
 

@@ -83,11 +83,7 @@ impl EventQuery {
     fn validate(&self) -> Result<()> {
         if let (Some(f), Some(t)) = (self.from, self.to) {
             if t <= f {
-                return Err(Error::validation(
-                    "to",
-                    "before_from",
-                    "must be after `from`",
-                ));
+                return Err(Error::validation("to", "before_from", "must be after `from`"));
             }
         }
         Ok(())
@@ -97,40 +93,23 @@ impl EventQuery {
 #[track_caller]
 fn check_dates(starts: DateTime<Utc>, ends: DateTime<Utc>) -> Result<()> {
     if ends <= starts {
-        return Err(Error::validation(
-            "ends_at",
-            "before_start",
-            "must be after starts_at",
-        ));
+        return Err(Error::validation("ends_at", "before_start", "must be after starts_at"));
     }
     if ends - starts > chrono::Duration::days(731) {
-        return Err(Error::validation(
-            "ends_at",
-            "too_long",
-            "an event may last at most two years",
-        ));
+        return Err(Error::validation("ends_at", "too_long", "an event may last at most two years"));
     }
     Ok(())
 }
 
 /// Sessions must stay inside their event: moving the event may not strand one.
-async fn check_sessions_fit(
-    tx: &TenantTx,
-    event_id: Uuid,
-    starts: DateTime<Utc>,
-    ends: DateTime<Utc>,
-) -> Result<()> {
+async fn check_sessions_fit(tx: &TenantTx, event_id: Uuid, starts: DateTime<Utc>, ends: DateTime<Utc>) -> Result<()> {
     if let Some((first, last)) = repo::sessions::span(tx, event_id).await? {
         if first < starts || last > ends {
             return Err(Error::conflict(
                 "sessions_outside_event",
                 "the event's sessions would fall outside its new dates",
             )
-            .with_field(if first < starts {
-                "starts_at"
-            } else {
-                "ends_at"
-            })
+            .with_field(if first < starts { "starts_at" } else { "ends_at" })
             .with_extra(serde_json::json!({ "sessions_start": first, "sessions_end": last })));
         }
     }
@@ -139,34 +118,18 @@ async fn check_sessions_fit(
 
 /// Loads an event the actor may see. Unpublished events are invisible (404)
 /// to those who cannot manage events.
-pub(crate) async fn visible_event(
-    tx: &TenantTx,
-    actor: Option<&Actor>,
-    id: Uuid,
-) -> Result<events::Model> {
-    let e = repo::events::by_id(tx, id)
-        .await?
-        .ok_or_else(|| Error::not_found("event"))?;
-    if e.status != EventStatus::Published.as_str()
-        && !actor.is_some_and(|a| a.can(Permission::ViewAllEvents))
-    {
+pub(crate) async fn visible_event(tx: &TenantTx, actor: Option<&Actor>, id: Uuid) -> Result<events::Model> {
+    let e = repo::events::by_id(tx, id).await?.ok_or_else(|| Error::not_found("event"))?;
+    if e.status != EventStatus::Published.as_str() && !actor.is_some_and(|a| a.can(Permission::ViewAllEvents)) {
         return Err(Error::not_found("event"));
     }
     Ok(e)
 }
 
 /// Loads an event the actor may change: admins any, organizers their own.
-pub(crate) async fn editable_event(
-    tx: &TenantTx,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<events::Model> {
+pub(crate) async fn editable_event(tx: &TenantTx, actor: &Actor, id: Uuid) -> Result<events::Model> {
     let e = visible_event(tx, Some(actor), id).await?;
-    actor.require_owner_or(
-        Permission::ManageAnyEvent,
-        Permission::ManageOwnEvent,
-        Some(e.owner_id),
-    )?;
+    actor.require_owner_or(Permission::ManageAnyEvent, Permission::ManageOwnEvent, Some(e.owner_id))?;
     Ok(e)
 }
 
@@ -175,12 +138,7 @@ fn event_status(m: &events::Model) -> EventStatus {
 }
 
 impl App {
-    pub async fn create_event(
-        &self,
-        actor: &Actor,
-        tenant_id: Uuid,
-        input: EventInput,
-    ) -> Result<EventView> {
+    pub async fn create_event(&self, actor: &Actor, tenant_id: Uuid, input: EventInput) -> Result<EventView> {
         actor.require(Permission::CreateEvent)?;
         check_dates(input.starts_at, input.ends_at)?;
         let now = now();
@@ -189,18 +147,11 @@ impl App {
             id: Set(Uuid::now_v7()),
             owner_id: Set(actor.user_id),
             title: Set(input.title.into_inner()),
-            description: Set(input
-                .description
-                .map(LongText::into_inner)
-                .unwrap_or_default()),
+            description: Set(input.description.map(LongText::into_inner).unwrap_or_default()),
             category: Set(input.category.into_inner()),
             venue: Set(input.venue.map(ShortText::into_inner).unwrap_or_default()),
             image_url: Set(input.image_url.map(HttpUrl::into_inner)),
-            status: Set(input
-                .status
-                .unwrap_or(EventStatus::Draft)
-                .as_str()
-                .to_owned()),
+            status: Set(input.status.unwrap_or(EventStatus::Draft).as_str().to_owned()),
             starts_at: Set(input.starts_at),
             ends_at: Set(input.ends_at),
             timezone: Set(input.timezone.into_inner()),
@@ -214,12 +165,7 @@ impl App {
         Ok(e.into())
     }
 
-    pub async fn get_event(
-        &self,
-        actor: Option<&Actor>,
-        tenant_id: Uuid,
-        id: Uuid,
-    ) -> Result<EventView> {
+    pub async fn get_event(&self, actor: Option<&Actor>, tenant_id: Uuid, id: Uuid) -> Result<EventView> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         let e = visible_event(&tx, actor, id).await?;
         tx.commit().await?;
@@ -250,19 +196,10 @@ impl App {
     ) -> Result<Page<EventView>> {
         q.validate()?;
         if text.chars().count() > 200 {
-            return Err(Error::validation(
-                "q",
-                "too_long",
-                "must be at most 200 characters",
-            ));
+            return Err(Error::validation("q", "too_long", "must be at most 200 characters"));
         }
-        let tsquery = repo::events::prefix_tsquery(text).ok_or_else(|| {
-            Error::validation(
-                "q",
-                "empty_query",
-                "must contain at least one letter or digit",
-            )
-        })?;
+        let tsquery = repo::events::prefix_tsquery(text)
+            .ok_or_else(|| Error::validation("q", "empty_query", "must contain at least one letter or digit"))?;
         let tx = self.store.tenant_tx(tenant_id).await?;
         let page = repo::events::search(&tx, &tsquery, &q.filter(actor), page).await?;
         tx.commit().await?;
@@ -287,10 +224,7 @@ impl App {
         check_sessions_fit(&tx, id, input.starts_at, input.ends_at).await?;
         let mut am: events::ActiveModel = e.into();
         am.title = Set(input.title.into_inner());
-        am.description = Set(input
-            .description
-            .map(LongText::into_inner)
-            .unwrap_or_default());
+        am.description = Set(input.description.map(LongText::into_inner).unwrap_or_default());
         am.category = Set(input.category.into_inner());
         am.venue = Set(input.venue.map(ShortText::into_inner).unwrap_or_default());
         am.image_url = Set(input.image_url.map(HttpUrl::into_inner));
@@ -304,13 +238,7 @@ impl App {
         Ok(e.into())
     }
 
-    pub async fn patch_event(
-        &self,
-        actor: &Actor,
-        tenant_id: Uuid,
-        id: Uuid,
-        p: EventPatch,
-    ) -> Result<EventView> {
+    pub async fn patch_event(&self, actor: &Actor, tenant_id: Uuid, id: Uuid, p: EventPatch) -> Result<EventView> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         let e = editable_event(&tx, actor, id).await?;
         let starts = p.starts_at.unwrap_or(e.starts_at);
@@ -359,10 +287,7 @@ impl App {
         let e = editable_event(&tx, actor, id).await?;
         let now = now();
         sessions::Entity::update_many()
-            .col_expr(
-                sessions::Column::DeletedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
+            .col_expr(sessions::Column::DeletedAt, sea_orm::sea_query::Expr::value(now))
             .filter(sessions::Column::EventId.eq(e.id))
             .filter(sessions::Column::DeletedAt.is_null())
             .exec(&*tx)

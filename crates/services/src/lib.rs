@@ -28,11 +28,7 @@ pub struct App {
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
         let jwt = Arc::new(auth::JwtKeys::new(&config));
-        Self {
-            store,
-            config: Arc::new(config),
-            jwt,
-        }
+        Self { store, config: Arc::new(config), jwt }
     }
 }
 

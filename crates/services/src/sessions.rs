@@ -57,43 +57,20 @@ struct Placement<'a> {
 }
 
 /// Every rule about where and when a session may be, in one place.
-async fn check_placement(
-    tx: &TenantTx,
-    event: &events::Model,
-    p: &Placement<'_>,
-    except: Option<Uuid>,
-) -> Result<()> {
+async fn check_placement(tx: &TenantTx, event: &events::Model, p: &Placement<'_>, except: Option<Uuid>) -> Result<()> {
     if p.ends <= p.starts {
-        return Err(Error::validation(
-            "ends_at",
-            "before_start",
-            "must be after starts_at",
-        ));
+        return Err(Error::validation("ends_at", "before_start", "must be after starts_at"));
     }
     if p.capacity > MAX_CAPACITY {
-        return Err(Error::validation(
-            "capacity",
-            "out_of_range",
-            format!("must be at most {MAX_CAPACITY}"),
-        ));
+        return Err(Error::validation("capacity", "out_of_range", format!("must be at most {MAX_CAPACITY}")));
     }
     if p.starts < event.starts_at {
-        return Err(Error::validation(
-            "starts_at",
-            "outside_event",
-            "must not be before the event starts",
-        ));
+        return Err(Error::validation("starts_at", "outside_event", "must not be before the event starts"));
     }
     if p.ends > event.ends_at {
-        return Err(Error::validation(
-            "ends_at",
-            "outside_event",
-            "must not be after the event ends",
-        ));
+        return Err(Error::validation("ends_at", "outside_event", "must not be after the event ends"));
     }
-    if let Some(other) =
-        repo::sessions::overlapping(tx, event.id, p.venue, p.starts, p.ends, except).await?
-    {
+    if let Some(other) = repo::sessions::overlapping(tx, event.id, p.venue, p.starts, p.ends, except).await? {
         return Err(overlap_error(Some(other.id)));
     }
     Ok(())
@@ -101,12 +78,9 @@ async fn check_placement(
 
 #[track_caller]
 fn overlap_error(other: Option<Uuid>) -> Error {
-    Error::conflict(
-        "session_overlap",
-        "another session of this event uses the same venue at an overlapping time",
-    )
-    .with_field("starts_at")
-    .with_extra(serde_json::json!({ "conflicting_session_id": other }))
+    Error::conflict("session_overlap", "another session of this event uses the same venue at an overlapping time")
+        .with_field("starts_at")
+        .with_extra(serde_json::json!({ "conflicting_session_id": other }))
 }
 
 /// The exclusion constraint catches what the check above cannot: two
@@ -131,11 +105,7 @@ impl App {
         input: SessionInput,
     ) -> Result<SessionView> {
         if input.status.is_some_and(|s| s != SessionStatus::Draft) {
-            return Err(Error::validation(
-                "status",
-                "invalid_initial_status",
-                "a new session starts as draft",
-            ));
+            return Err(Error::validation("status", "invalid_initial_status", "a new session starts as draft"));
         }
         let tx = self.store.tenant_tx(tenant_id).await?;
         let event = editable_event(&tx, actor, event_id).await?;
@@ -143,12 +113,7 @@ impl App {
         check_placement(
             &tx,
             &event,
-            &Placement {
-                venue: &venue,
-                starts: input.starts_at,
-                ends: input.ends_at,
-                capacity: input.capacity,
-            },
+            &Placement { venue: &venue, starts: input.starts_at, ends: input.ends_at, capacity: input.capacity },
             None,
         )
         .await?;
@@ -157,10 +122,7 @@ impl App {
             id: Set(Uuid::now_v7()),
             event_id: Set(event.id),
             title: Set(input.title.into_inner()),
-            presenter: Set(input
-                .presenter
-                .map(ShortText::into_inner)
-                .unwrap_or_default()),
+            presenter: Set(input.presenter.map(ShortText::into_inner).unwrap_or_default()),
             venue: Set(venue),
             status: Set(SessionStatus::Draft.as_str().to_owned()),
             starts_at: Set(input.starts_at),
@@ -199,9 +161,7 @@ impl App {
     ) -> Result<SessionView> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         visible_event(&tx, actor, event_id).await?;
-        let s = repo::sessions::by_id(&tx, event_id, id)
-            .await?
-            .ok_or_else(|| Error::not_found("session"))?;
+        let s = repo::sessions::by_id(&tx, event_id, id).await?.ok_or_else(|| Error::not_found("session"))?;
         tx.commit().await?;
         Ok(s.into())
     }
@@ -223,8 +183,7 @@ impl App {
             capacity: Some(input.capacity),
             status: input.status,
         };
-        self.patch_session(actor, tenant_id, event_id, id, patch)
-            .await
+        self.patch_session(actor, tenant_id, event_id, id, patch).await
     }
 
     pub async fn patch_session(
@@ -237,39 +196,22 @@ impl App {
     ) -> Result<SessionView> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         let event = editable_event(&tx, actor, event_id).await?;
-        let s = repo::sessions::by_id_for_update(&tx, event_id, id)
-            .await?
-            .ok_or_else(|| Error::not_found("session"))?;
+        let s =
+            repo::sessions::by_id_for_update(&tx, event_id, id).await?.ok_or_else(|| Error::not_found("session"))?;
         let status = match p.status {
             Some(to) if to != status_of(&s) => status_of(&s).transition(to)?,
             _ => status_of(&s),
         };
-        let venue = p
-            .venue
-            .map(ShortText::into_inner)
-            .unwrap_or_else(|| s.venue.clone());
+        let venue = p.venue.map(ShortText::into_inner).unwrap_or_else(|| s.venue.clone());
         let starts = p.starts_at.unwrap_or(s.starts_at);
         let ends = p.ends_at.unwrap_or(s.ends_at);
         let capacity = p.capacity.unwrap_or(s.capacity.max(0) as u32);
-        let placement_changed = venue != s.venue
-            || starts != s.starts_at
-            || ends != s.ends_at
-            || capacity != s.capacity.max(0) as u32;
+        let placement_changed =
+            venue != s.venue || starts != s.starts_at || ends != s.ends_at || capacity != s.capacity.max(0) as u32;
         // Reviving a cancelled session is impossible (the machine forbids it),
         // so only a change of place or time needs the placement rules.
         if placement_changed && status != SessionStatus::Cancelled {
-            check_placement(
-                &tx,
-                &event,
-                &Placement {
-                    venue: &venue,
-                    starts,
-                    ends,
-                    capacity,
-                },
-                Some(s.id),
-            )
-            .await?;
+            check_placement(&tx, &event, &Placement { venue: &venue, starts, ends, capacity }, Some(s.id)).await?;
         }
         let mut am: sessions::ActiveModel = s.into();
         if let Some(v) = p.title {
@@ -289,18 +231,11 @@ impl App {
         Ok(s.into())
     }
 
-    pub async fn delete_session(
-        &self,
-        actor: &Actor,
-        tenant_id: Uuid,
-        event_id: Uuid,
-        id: Uuid,
-    ) -> Result<()> {
+    pub async fn delete_session(&self, actor: &Actor, tenant_id: Uuid, event_id: Uuid, id: Uuid) -> Result<()> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         editable_event(&tx, actor, event_id).await?;
-        let s = repo::sessions::by_id_for_update(&tx, event_id, id)
-            .await?
-            .ok_or_else(|| Error::not_found("session"))?;
+        let s =
+            repo::sessions::by_id_for_update(&tx, event_id, id).await?.ok_or_else(|| Error::not_found("session"))?;
         let now = now();
         let mut am: sessions::ActiveModel = s.into();
         am.deleted_at = Set(Some(now));

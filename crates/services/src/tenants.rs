@@ -62,51 +62,32 @@ impl App {
             updated_at: Set(now),
         };
         let email = input.admin.email;
-        let display = input
-            .admin
-            .display_name
-            .map(Name::into_inner)
-            .unwrap_or_else(|| "Administrator".into());
+        let display = input.admin.display_name.map(Name::into_inner).unwrap_or_else(|| "Administrator".into());
         let (tenant, admin) = self
             .store
             .create_tenant(model, id, |tx| async move {
-                let admin =
-                    crate::users::insert_user(&tx, email, hash, Role::TenantAdmin, display).await?;
+                let admin = crate::users::insert_user(&tx, email, hash, Role::TenantAdmin, display).await?;
                 Ok((tx, admin))
             })
             .await?;
-        Ok(CreatedTenant {
-            tenant: tenant.into(),
-            admin: admin.into(),
-        })
+        Ok(CreatedTenant { tenant: tenant.into(), admin: admin.into() })
     }
 
     pub async fn list_tenants(&self, actor: &Actor, page: PageRequest) -> Result<Page<TenantView>> {
         actor.require(Permission::ManageTenants)?;
-        Ok(repo::tenants::list(self.store.db(), page)
-            .await?
-            .map(TenantView::from))
+        Ok(repo::tenants::list(self.store.db(), page).await?.map(TenantView::from))
     }
 
     pub async fn get_tenant(&self, actor: &Actor, id: Uuid) -> Result<TenantView> {
         actor.require(Permission::ManageTenants)?;
-        let t = repo::tenants::by_id(self.store.db(), id)
-            .await?
-            .ok_or_else(|| Error::not_found("tenant"))?;
+        let t = repo::tenants::by_id(self.store.db(), id).await?.ok_or_else(|| Error::not_found("tenant"))?;
         Ok(t.into())
     }
 
-    pub async fn update_tenant(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        patch: TenantPatch,
-    ) -> Result<TenantView> {
+    pub async fn update_tenant(&self, actor: &Actor, id: Uuid, patch: TenantPatch) -> Result<TenantView> {
         actor.require(Permission::ManageTenants)?;
         let tx = self.store.platform_tx().await?;
-        let t = repo::tenants::by_id(&*tx, id)
-            .await?
-            .ok_or_else(|| Error::not_found("tenant"))?;
+        let t = repo::tenants::by_id(&*tx, id).await?.ok_or_else(|| Error::not_found("tenant"))?;
         let mut am: tenants::ActiveModel = t.into();
         if let Some(n) = patch.name {
             am.name = Set(n.into_inner());
@@ -134,10 +115,6 @@ impl App {
 
     /// The platform's own actor for CLI commands and bootstrapping.
     pub fn system_actor() -> Actor {
-        Actor {
-            user_id: Uuid::nil(),
-            tenant_id: None,
-            role: Role::PlatformAdmin,
-        }
+        Actor { user_id: Uuid::nil(), tenant_id: None, role: Role::PlatformAdmin }
     }
 }

@@ -68,8 +68,7 @@ pub(crate) async fn insert_user(
     .await
     .map_err(|e| match taquilla_store::pg_code(&e).as_deref() {
         Some(taquilla_store::UNIQUE_VIOLATION) => {
-            Error::conflict("email_taken", "a user with this e-mail already exists")
-                .with_field("email")
+            Error::conflict("email_taken", "a user with this e-mail already exists").with_field("email")
         }
         _ => Error::from(e),
     })
@@ -81,36 +80,25 @@ fn blank_to_none(t: Option<Text<0, 32>>) -> Option<Option<String>> {
 
 impl App {
     pub async fn me(&self, actor: &Actor) -> Result<UserView> {
-        let tenant_id = actor
-            .tenant_id
-            .ok_or_else(|| Error::forbidden("platform admins have no tenant profile"))?;
+        let tenant_id = actor.tenant_id.ok_or_else(|| Error::forbidden("platform admins have no tenant profile"))?;
         let tx = self.store.tenant_tx(tenant_id).await?;
-        let user = repo::users::by_id(&tx, actor.user_id)
-            .await?
-            .ok_or_else(|| Error::not_found("user"))?;
+        let user = repo::users::by_id(&tx, actor.user_id).await?.ok_or_else(|| Error::not_found("user"))?;
         tx.commit().await?;
         Ok(user.into())
     }
 
     pub async fn update_me(&self, actor: &Actor, patch: ProfilePatch) -> Result<UserView> {
-        let tenant_id = actor
-            .tenant_id
-            .ok_or_else(|| Error::forbidden("platform admins have no tenant profile"))?;
+        let tenant_id = actor.tenant_id.ok_or_else(|| Error::forbidden("platform admins have no tenant profile"))?;
         // Hash outside the transaction: argon2 is slow on purpose.
         let new_hash = match &patch.password {
             Some(p) => Some(self.hash_password(p).await?),
             None => None,
         };
         let tx = self.store.tenant_tx(tenant_id).await?;
-        let user = repo::users::by_id(&tx, actor.user_id)
-            .await?
-            .ok_or_else(|| Error::not_found("user"))?;
+        let user = repo::users::by_id(&tx, actor.user_id).await?.ok_or_else(|| Error::not_found("user"))?;
         if new_hash.is_some() {
             let current = patch.current_password.as_deref().unwrap_or_default();
-            if !self
-                .verify_password(current, Some(user.password_hash.clone()))
-                .await?
-            {
+            if !self.verify_password(current, Some(user.password_hash.clone())).await? {
                 return Err(Error::validation(
                     "current_password",
                     "wrong_password",
@@ -125,10 +113,7 @@ impl App {
         if let Some(p) = blank_to_none(patch.phone) {
             am.phone = Set(p);
         }
-        if let Some(l) = patch
-            .locale
-            .map(|l| Some(l.into_inner()).filter(|s| !s.is_empty()))
-        {
+        if let Some(l) = patch.locale.map(|l| Some(l.into_inner()).filter(|s| !s.is_empty())) {
             am.locale = Set(l);
         }
         if let Some(h) = new_hash {
@@ -159,18 +144,11 @@ impl App {
         Ok(page.map(UserView::from))
     }
 
-    pub async fn get_user(
-        &self,
-        actor: &Actor,
-        tenant_id: Uuid,
-        user_id: Uuid,
-    ) -> Result<UserView> {
+    pub async fn get_user(&self, actor: &Actor, tenant_id: Uuid, user_id: Uuid) -> Result<UserView> {
         actor.require(Permission::ManageTenantUsers)?;
         ensure_same_tenant(actor, tenant_id)?;
         let tx = self.store.tenant_tx(tenant_id).await?;
-        let user = repo::users::by_id(&tx, user_id)
-            .await?
-            .ok_or_else(|| Error::not_found("user"))?;
+        let user = repo::users::by_id(&tx, user_id).await?.ok_or_else(|| Error::not_found("user"))?;
         tx.commit().await?;
         Ok(user.into())
     }
@@ -188,18 +166,11 @@ impl App {
             actor.require_can_assign(role)?;
         }
         // An admin cannot lock themselves out (and leave the tenant adminless).
-        if user_id == actor.user_id
-            && (patch.role.is_some_and(|r| r != actor.role) || patch.active == Some(false))
-        {
-            return Err(Error::conflict(
-                "cannot_modify_self",
-                "you cannot change your own role or disable yourself",
-            ));
+        if user_id == actor.user_id && (patch.role.is_some_and(|r| r != actor.role) || patch.active == Some(false)) {
+            return Err(Error::conflict("cannot_modify_self", "you cannot change your own role or disable yourself"));
         }
         let tx = self.store.tenant_tx(tenant_id).await?;
-        let user = repo::users::by_id(&tx, user_id)
-            .await?
-            .ok_or_else(|| Error::not_found("user"))?;
+        let user = repo::users::by_id(&tx, user_id).await?.ok_or_else(|| Error::not_found("user"))?;
         let deactivated = patch.active == Some(false) && user.active;
         let mut am: users::ActiveModel = user.into();
         if let Some(r) = patch.role {
@@ -214,10 +185,7 @@ impl App {
         if let Some(p) = blank_to_none(patch.phone) {
             am.phone = Set(p);
         }
-        if let Some(l) = patch
-            .locale
-            .map(|l| Some(l.into_inner()).filter(|s| !s.is_empty()))
-        {
+        if let Some(l) = patch.locale.map(|l| Some(l.into_inner()).filter(|s| !s.is_empty())) {
             am.locale = Set(l);
         }
         am.updated_at = Set(now());

@@ -85,8 +85,7 @@ fn compute_hash(prev: &str, r: &NewAuditRow, id: Uuid) -> String {
 /// Appends one row. `db` must be a transaction scoped to the chain's schema.
 pub async fn append(db: &impl ConnectionTrait, chain: Chain, row: NewAuditRow) -> Result<()> {
     let table = chain.table();
-    db.execute_unprepared(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
-        .await?;
+    db.execute_unprepared(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")).await?;
     #[derive(FromQueryResult)]
     struct Last {
         hash: String,
@@ -125,23 +124,17 @@ pub async fn append(db: &impl ConnectionTrait, chain: Chain, row: NewAuditRow) -
     Ok(())
 }
 
-pub async fn list(
-    db: &impl ConnectionTrait,
-    chain: Chain,
-    page: PageRequest,
-) -> Result<Page<AuditRow>> {
+pub async fn list(db: &impl ConnectionTrait, chain: Chain, page: PageRequest) -> Result<Page<AuditRow>> {
     let table = chain.table();
     #[derive(FromQueryResult)]
     struct N {
         n: i64,
     }
-    let total = N::find_by_statement(Statement::from_string(
-        DbBackend::Postgres,
-        format!("SELECT count(*) AS n FROM {table}"),
-    ))
-    .one(db)
-    .await?
-    .map_or(0, |n| n.n.max(0) as u64);
+    let total =
+        N::find_by_statement(Statement::from_string(DbBackend::Postgres, format!("SELECT count(*) AS n FROM {table}")))
+            .one(db)
+            .await?
+            .map_or(0, |n| n.n.max(0) as u64);
     let rows = AuditRow::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!("SELECT * FROM {table} ORDER BY seq DESC LIMIT $1 OFFSET $2"),
@@ -177,12 +170,7 @@ pub async fn verify(db: &impl ConnectionTrait, chain: Chain) -> Result<Verificat
         .all(db)
         .await?;
         if batch.is_empty() {
-            return Ok(Verification {
-                ok: true,
-                rows,
-                broken_at_seq: None,
-                reason: None,
-            });
+            return Ok(Verification { ok: true, rows, broken_at_seq: None, reason: None });
         }
         for r in batch {
             after = r.seq;
@@ -194,9 +182,7 @@ pub async fn verify(db: &impl ConnectionTrait, chain: Chain) -> Result<Verificat
                 reason: Some(reason.to_owned()),
             };
             if r.prev_hash != prev {
-                return Ok(broken(
-                    "link to the previous row is broken (a row was removed or reordered)",
-                ));
+                return Ok(broken("link to the previous row is broken (a row was removed or reordered)"));
             }
             let again = compute_hash(
                 &r.prev_hash,
@@ -214,9 +200,7 @@ pub async fn verify(db: &impl ConnectionTrait, chain: Chain) -> Result<Verificat
                 r.id,
             );
             if again != r.hash {
-                return Ok(broken(
-                    "row content does not match its hash (the row was edited)",
-                ));
+                return Ok(broken("row content does not match its hash (the row was edited)"));
             }
             prev = r.hash;
         }

@@ -20,10 +20,7 @@ pub fn pg_code(e: &DbErr) -> Option<String> {
         _ => return None,
     };
     match rt {
-        sea_orm::RuntimeErr::SqlxError(se) => se
-            .as_database_error()
-            .and_then(|d| d.code())
-            .map(|c| c.into_owned()),
+        sea_orm::RuntimeErr::SqlxError(se) => se.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned()),
         _ => None,
     }
 }

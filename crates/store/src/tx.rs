@@ -2,8 +2,8 @@ use std::ops::Deref;
 use std::time::Duration;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, Statement,
+    TransactionTrait,
 };
 use taquilla_core::{Error, Result};
 use taquilla_migrations::{MigratorTrait, PublicMigrator, TenantMigrator};
@@ -91,18 +91,13 @@ impl Store {
 
     pub async fn tenant_tx(&self, tenant_id: Uuid) -> Result<TenantTx> {
         let tx = self.db.begin().await?;
-        tx.execute_unprepared(&format!(
-            "SET LOCAL search_path TO {}, public",
-            schema_name(tenant_id)
-        ))
-        .await?;
+        tx.execute_unprepared(&format!("SET LOCAL search_path TO {}, public", schema_name(tenant_id))).await?;
         Ok(TenantTx { tx, tenant_id })
     }
 
     pub async fn platform_tx(&self) -> Result<PlatformTx> {
         let tx = self.db.begin().await?;
-        tx.execute_unprepared("SET LOCAL search_path TO public")
-            .await?;
+        tx.execute_unprepared("SET LOCAL search_path TO public").await?;
         Ok(PlatformTx { tx })
     }
 
@@ -135,23 +130,16 @@ impl Store {
     {
         use sea_orm::ActiveModelTrait;
         let tx = self.db.begin().await?;
-        tx.execute_unprepared("SET LOCAL search_path TO public")
-            .await?;
-        let tenant = model
-            .insert(&tx)
-            .await
-            .map_err(|e| match crate::pg_code(&e).as_deref() {
-                Some(crate::UNIQUE_VIOLATION) => {
-                    Error::conflict("slug_taken", "a tenant with this slug already exists")
-                        .with_field("slug")
-                }
-                _ => Error::from(e),
-            })?;
+        tx.execute_unprepared("SET LOCAL search_path TO public").await?;
+        let tenant = model.insert(&tx).await.map_err(|e| match crate::pg_code(&e).as_deref() {
+            Some(crate::UNIQUE_VIOLATION) => {
+                Error::conflict("slug_taken", "a tenant with this slug already exists").with_field("slug")
+            }
+            _ => Error::from(e),
+        })?;
         let schema = schema_name(tenant_id);
-        tx.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
-            .await?;
-        tx.execute_unprepared(&format!("SET LOCAL search_path TO {schema}, public"))
-            .await?;
+        tx.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await?;
+        tx.execute_unprepared(&format!("SET LOCAL search_path TO {schema}, public")).await?;
         TenantMigrator::up(&tx, None).await?;
         let (ttx, seeded) = seed(TenantTx { tx, tenant_id }).await?;
         ttx.commit().await?;
@@ -160,9 +148,7 @@ impl Store {
 
     /// Runs a raw statement on the pool (admin tooling, tests).
     pub async fn execute_raw(&self, sql: &str) -> Result<()> {
-        self.db
-            .execute_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
-            .await?;
+        self.db.execute_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned())).await?;
         Ok(())
     }
 }

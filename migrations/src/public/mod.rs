@@ -3,8 +3,10 @@ use sea_orm_migration::MigrationTrait;
 use crate::Sql;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Sql {
-        name: "p0001_platform",
-        up: include_str!("p0001_platform.sql"),
-    })]
+    sources().into_iter().map(|(name, up)| Box::new(Sql { name, up }) as Box<dyn MigrationTrait>).collect()
+}
+
+/// In order of application: (name, SQL).
+pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
+    vec![("p0001_platform", include_str!("p0001_platform.sql"))]
 }

@@ -3,8 +3,10 @@ use sea_orm_migration::MigrationTrait;
 use crate::Sql;
 
 pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
-    vec![Box::new(Sql {
-        name: "t0001_foundation",
-        up: include_str!("t0001_foundation.sql"),
-    })]
+    sources().into_iter().map(|(name, up)| Box::new(Sql { name, up }) as Box<dyn MigrationTrait>).collect()
+}
+
+/// In order of application: (name, SQL).
+pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
+    vec![("t0001_foundation", include_str!("t0001_foundation.sql"))]
 }

@@ -11,11 +11,7 @@ use crate::problem::{ApiResult, Problem};
 /// The tenant's audit log, newest first (tenant admins).
 #[utoipa::path(tag = "audit", params(Paging), responses((status = 200, body = Page<AuditRow>), (status = 403, body = Problem)))]
 #[get("/audit")]
-pub async fn list(
-    app: web::Data<App>,
-    a: Authed,
-    Query(p): Query<Paging>,
-) -> ApiResult<HttpResponse> {
+pub async fn list(app: web::Data<App>, a: Authed, Query(p): Query<Paging>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.list_audit(&a.actor, a.tenant.id, p.request()?).await?))
 }
 

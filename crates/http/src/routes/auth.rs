@@ -36,14 +36,8 @@ pub struct RefreshBody {
 #[utoipa::path(tag = "auth", request_body = RegisterBody,
     responses((status = 201, body = TokenPair), (status = 409, body = Problem, description = "e-mail taken"), (status = 422, body = Problem)))]
 #[post("/auth/register")]
-pub async fn register(
-    app: web::Data<App>,
-    Tenant(t): Tenant,
-    Json(b): Json<RegisterBody>,
-) -> ApiResult<HttpResponse> {
-    let pair = app
-        .register(&t, b.email, b.password, b.display_name)
-        .await?;
+pub async fn register(app: web::Data<App>, Tenant(t): Tenant, Json(b): Json<RegisterBody>) -> ApiResult<HttpResponse> {
+    let pair = app.register(&t, b.email, b.password, b.display_name).await?;
     Ok(HttpResponse::Created().json(pair))
 }
 
@@ -51,33 +45,21 @@ pub async fn register(
 #[utoipa::path(tag = "auth", request_body = LoginBody,
     responses((status = 200, body = TokenPair), (status = 401, body = Problem), (status = 403, body = Problem, description = "account disabled")))]
 #[post("/auth/login")]
-pub async fn login(
-    app: web::Data<App>,
-    Tenant(t): Tenant,
-    Json(b): Json<LoginBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn login(app: web::Data<App>, Tenant(t): Tenant, Json(b): Json<LoginBody>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.login(&t, &b.email, &b.password).await?))
 }
 
 /// Rotates a refresh token: the old one stops working; reusing it revokes the login.
 #[utoipa::path(tag = "auth", request_body = RefreshBody, responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
 #[post("/auth/refresh")]
-pub async fn refresh(
-    app: web::Data<App>,
-    Tenant(t): Tenant,
-    Json(b): Json<RefreshBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn refresh(app: web::Data<App>, Tenant(t): Tenant, Json(b): Json<RefreshBody>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.refresh(&t, &b.refresh_token).await?))
 }
 
 /// Revokes the login the refresh token belongs to.
 #[utoipa::path(tag = "auth", request_body = RefreshBody, responses((status = 204)))]
 #[post("/auth/logout")]
-pub async fn logout(
-    app: web::Data<App>,
-    Tenant(t): Tenant,
-    Json(b): Json<RefreshBody>,
-) -> ApiResult<HttpResponse> {
+pub async fn logout(app: web::Data<App>, Tenant(t): Tenant, Json(b): Json<RefreshBody>) -> ApiResult<HttpResponse> {
     app.logout(&t, &b.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }

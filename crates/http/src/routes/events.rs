@@ -36,12 +36,7 @@ pub struct EventListQuery {
 
 impl EventListQuery {
     fn query(&self) -> EventQuery {
-        EventQuery {
-            category: self.category.clone(),
-            status: self.status,
-            from: self.from,
-            to: self.to,
-        }
+        EventQuery { category: self.category.clone(), status: self.status, from: self.from, to: self.to }
     }
 }
 
@@ -49,21 +44,11 @@ impl EventListQuery {
 /// attendees see published ones.
 #[utoipa::path(tag = "events", params(EventListQuery), responses((status = 200, body = Page<EventView>), (status = 422, body = Problem)))]
 #[get("/events")]
-pub async fn list(
-    app: web::Data<App>,
-    a: MaybeAuthed,
-    Query(q): Query<EventListQuery>,
-) -> ApiResult<HttpResponse> {
+pub async fn list(app: web::Data<App>, a: MaybeAuthed, Query(q): Query<EventListQuery>) -> ApiResult<HttpResponse> {
     let paging = PageRequest::new(q.page, q.per_page)?;
     let page = match &q.q {
-        Some(text) => {
-            app.search_events(a.actor.as_ref(), a.tenant.id, text, &q.query(), paging)
-                .await?
-        }
-        None => {
-            app.list_events(a.actor.as_ref(), a.tenant.id, &q.query(), paging)
-                .await?
-        }
+        Some(text) => app.search_events(a.actor.as_ref(), a.tenant.id, text, &q.query(), paging).await?,
+        None => app.list_events(a.actor.as_ref(), a.tenant.id, &q.query(), paging).await?,
     };
     Ok(HttpResponse::Ok().json(page))
 }
@@ -71,22 +56,10 @@ pub async fn list(
 /// Full-text search with prefix matching (`roc` finds "Rockfest"), best match first.
 #[utoipa::path(tag = "events", params(EventListQuery), responses((status = 200, body = Page<EventView>), (status = 422, body = Problem)))]
 #[get("/events/search")]
-pub async fn search(
-    app: web::Data<App>,
-    a: MaybeAuthed,
-    Query(q): Query<EventListQuery>,
-) -> ApiResult<HttpResponse> {
-    let text =
-        q.q.as_deref()
-            .ok_or_else(|| Error::validation("q", "required", "the search text is required"))?;
+pub async fn search(app: web::Data<App>, a: MaybeAuthed, Query(q): Query<EventListQuery>) -> ApiResult<HttpResponse> {
+    let text = q.q.as_deref().ok_or_else(|| Error::validation("q", "required", "the search text is required"))?;
     let page = app
-        .search_events(
-            a.actor.as_ref(),
-            a.tenant.id,
-            text,
-            &q.query(),
-            PageRequest::new(q.page, q.per_page)?,
-        )
+        .search_events(a.actor.as_ref(), a.tenant.id, text, &q.query(), PageRequest::new(q.page, q.per_page)?)
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -95,24 +68,14 @@ pub async fn search(
 #[utoipa::path(tag = "events", request_body = EventInput,
     responses((status = 201, body = EventView), (status = 403, body = Problem), (status = 422, body = Problem)))]
 #[post("/events")]
-pub async fn create(
-    app: web::Data<App>,
-    a: Authed,
-    Json(b): Json<EventInput>,
-) -> ApiResult<HttpResponse> {
+pub async fn create(app: web::Data<App>, a: Authed, Json(b): Json<EventInput>) -> ApiResult<HttpResponse> {
     let e = app.create_event(&a.actor, a.tenant.id, b).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/events/{}", e.id)))
-        .json(e))
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/events/{}", e.id))).json(e))
 }
 
 #[utoipa::path(tag = "events", params(("id" = Uuid, Path)), responses((status = 200, body = EventView), (status = 404, body = Problem)))]
 #[get("/events/{id}")]
-pub async fn get(
-    app: web::Data<App>,
-    a: MaybeAuthed,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+pub async fn get(app: web::Data<App>, a: MaybeAuthed, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.get_event(a.actor.as_ref(), a.tenant.id, *id).await?))
 }
 
@@ -145,11 +108,7 @@ pub async fn update(
 /// Soft-deletes an event and its sessions.
 #[utoipa::path(tag = "events", params(("id" = Uuid, Path)), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 #[delete("/events/{id}")]
-pub async fn remove(
-    app: web::Data<App>,
-    a: Authed,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
+pub async fn remove(app: web::Data<App>, a: Authed, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     app.delete_event(&a.actor, a.tenant.id, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

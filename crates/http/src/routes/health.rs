@@ -16,8 +16,7 @@ pub async fn readyz(app: web::Data<App>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": "ok" })),
         Err(e) => {
             tracing::warn!(error = ?e, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(serde_json::json!({ "status": "unavailable", "database": "down" }))
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable", "database": "down" }))
         }
     }
 }

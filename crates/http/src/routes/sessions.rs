@@ -9,15 +9,8 @@ use crate::problem::{ApiResult, Problem};
 
 #[utoipa::path(tag = "sessions", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<SessionView>), (status = 404, body = Problem)))]
 #[get("/events/{id}/sessions")]
-pub async fn list(
-    app: web::Data<App>,
-    a: MaybeAuthed,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(
-        app.list_sessions(a.actor.as_ref(), a.tenant.id, *id)
-            .await?,
-    ))
+pub async fn list(app: web::Data<App>, a: MaybeAuthed, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.list_sessions(a.actor.as_ref(), a.tenant.id, *id).await?))
 }
 
 /// Adds a session inside the event's dates; sessions at one venue may not overlap.
@@ -32,25 +25,15 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let s = app.create_session(&a.actor, a.tenant.id, *id, b).await?;
     Ok(HttpResponse::Created()
-        .insert_header((
-            "Location",
-            format!("/api/v1/events/{}/sessions/{}", s.event_id, s.id),
-        ))
+        .insert_header(("Location", format!("/api/v1/events/{}/sessions/{}", s.event_id, s.id)))
         .json(s))
 }
 
 #[utoipa::path(tag = "sessions", params(("id" = Uuid, Path), ("sid" = Uuid, Path)), responses((status = 200, body = SessionView), (status = 404, body = Problem)))]
 #[get("/events/{id}/sessions/{sid}")]
-pub async fn get(
-    app: web::Data<App>,
-    a: MaybeAuthed,
-    path: web::Path<(Uuid, Uuid)>,
-) -> ApiResult<HttpResponse> {
+pub async fn get(app: web::Data<App>, a: MaybeAuthed, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
     let (id, sid) = *path;
-    Ok(HttpResponse::Ok().json(
-        app.get_session(a.actor.as_ref(), a.tenant.id, id, sid)
-            .await?,
-    ))
+    Ok(HttpResponse::Ok().json(app.get_session(a.actor.as_ref(), a.tenant.id, id, sid).await?))
 }
 
 /// Replaces a session; a `status` must be a legal transition.
@@ -64,10 +47,7 @@ pub async fn replace(
     Json(b): Json<SessionInput>,
 ) -> ApiResult<HttpResponse> {
     let (id, sid) = *path;
-    Ok(HttpResponse::Ok().json(
-        app.replace_session(&a.actor, a.tenant.id, id, sid, b)
-            .await?,
-    ))
+    Ok(HttpResponse::Ok().json(app.replace_session(&a.actor, a.tenant.id, id, sid, b).await?))
 }
 
 /// Changes some fields of a session, or moves it through its lifecycle:
@@ -88,11 +68,7 @@ pub async fn update(
 
 #[utoipa::path(tag = "sessions", params(("id" = Uuid, Path), ("sid" = Uuid, Path)), responses((status = 204), (status = 404, body = Problem)))]
 #[delete("/events/{id}/sessions/{sid}")]
-pub async fn remove(
-    app: web::Data<App>,
-    a: Authed,
-    path: web::Path<(Uuid, Uuid)>,
-) -> ApiResult<HttpResponse> {
+pub async fn remove(app: web::Data<App>, a: Authed, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
     let (id, sid) = *path;
     app.delete_session(&a.actor, a.tenant.id, id, sid).await?;
     Ok(HttpResponse::NoContent().finish())

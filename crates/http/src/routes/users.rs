@@ -22,11 +22,7 @@ pub async fn me(app: web::Data<App>, a: Authed) -> ApiResult<HttpResponse> {
 /// Changes the caller's profile (and password, given the current one).
 #[utoipa::path(tag = "users", request_body = ProfilePatch, responses((status = 200, body = UserView), (status = 422, body = Problem)))]
 #[patch("/users/me")]
-pub async fn update_me(
-    app: web::Data<App>,
-    a: Authed,
-    Json(p): Json<ProfilePatch>,
-) -> ApiResult<HttpResponse> {
+pub async fn update_me(app: web::Data<App>, a: Authed, Json(p): Json<ProfilePatch>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.update_me(&a.actor, p).await?))
 }
 
@@ -49,14 +45,8 @@ impl UserListQuery {
 /// The tenant's users (tenant admins).
 #[utoipa::path(tag = "users", params(UserListQuery), responses((status = 200, body = Page<UserView>), (status = 403, body = Problem)))]
 #[get("/users")]
-pub async fn list(
-    app: web::Data<App>,
-    a: Authed,
-    Query(q): Query<UserListQuery>,
-) -> ApiResult<HttpResponse> {
-    let page = app
-        .list_users(&a.actor, a.tenant.id, q.role, q.paging()?)
-        .await?;
+pub async fn list(app: web::Data<App>, a: Authed, Query(q): Query<UserListQuery>) -> ApiResult<HttpResponse> {
+    let page = app.list_users(&a.actor, a.tenant.id, q.role, q.paging()?).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -72,21 +62,8 @@ pub struct NewUserBody {
 /// Adds a user with any tenant role (tenant admins).
 #[utoipa::path(tag = "users", request_body = NewUserBody, responses((status = 201, body = UserView), (status = 403, body = Problem), (status = 409, body = Problem)))]
 #[post("/users")]
-pub async fn create(
-    app: web::Data<App>,
-    a: Authed,
-    Json(b): Json<NewUserBody>,
-) -> ApiResult<HttpResponse> {
-    let u = app
-        .create_user(
-            &a.actor,
-            a.tenant.id,
-            b.email,
-            b.password,
-            b.role,
-            b.display_name,
-        )
-        .await?;
+pub async fn create(app: web::Data<App>, a: Authed, Json(b): Json<NewUserBody>) -> ApiResult<HttpResponse> {
+    let u = app.create_user(&a.actor, a.tenant.id, b.email, b.password, b.role, b.display_name).await?;
     Ok(HttpResponse::Created().json(u))
 }
 

@@ -1,7 +1,5 @@
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement, Value,
-};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement, Value};
 use taquilla_core::page::{Page, PageRequest};
 use taquilla_core::Result;
 use uuid::Uuid;
@@ -10,10 +8,7 @@ use crate::entity::events::{self, Entity as Events};
 use crate::TenantTx;
 
 pub async fn by_id(tx: &TenantTx, id: Uuid) -> Result<Option<events::Model>> {
-    Ok(Events::find_by_id(id)
-        .filter(events::Column::DeletedAt.is_null())
-        .one(&**tx)
-        .await?)
+    Ok(Events::find_by_id(id).filter(events::Column::DeletedAt.is_null()).one(&**tx).await?)
 }
 
 #[derive(Debug, Clone, Default)]
@@ -73,8 +68,7 @@ impl Row {
     }
 }
 
-const COLUMNS: &str =
-    "id, owner_id, title, description, category, venue, image_url, status, starts_at, ends_at, \
+const COLUMNS: &str = "id, owner_id, title, description, category, venue, image_url, status, starts_at, ends_at, \
                        timezone, created_at, updated_at, deleted_at, count(*) OVER () AS total";
 
 struct Where {
@@ -84,10 +78,7 @@ struct Where {
 
 impl Where {
     fn new(f: &EventFilter) -> Self {
-        let mut w = Where {
-            clauses: vec!["deleted_at IS NULL".into()],
-            values: vec![],
-        };
+        let mut w = Where { clauses: vec!["deleted_at IS NULL".into()], values: vec![] };
         if !f.include_unpublished {
             w.push("status = {}", "published".into());
         }
@@ -121,12 +112,7 @@ impl Where {
 
 /// Runs `SELECT … WHERE <w> ORDER BY <order>` for one page. The total rides
 /// along on every row; only a page past the end needs a separate count.
-async fn page_of(
-    tx: &TenantTx,
-    w: Where,
-    order: &str,
-    page: PageRequest,
-) -> Result<Page<events::Model>> {
+async fn page_of(tx: &TenantTx, w: Where, order: &str, page: PageRequest) -> Result<Page<events::Model>> {
     #[derive(FromQueryResult)]
     struct N {
         n: i64,
@@ -137,34 +123,21 @@ async fn page_of(
     let limit = w.push("TRUE", (page.per_page as i64).into());
     let offset = w.push("TRUE", (page.offset() as i64).into());
     let sql = format!("SELECT {COLUMNS} FROM events WHERE {filter_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
-    let rows = Row::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        sql,
-        w.values,
-    ))
-    .all(&**tx)
-    .await?;
+    let rows =
+        Row::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, sql, w.values)).all(&**tx).await?;
     let mut total = rows.first().map_or(0, |r| r.total);
     if rows.is_empty() && page.page > 1 {
         let sql = format!("SELECT count(*) AS n FROM events WHERE {filter_sql}");
-        let n = N::find_by_statement(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            sql,
-            filter_values,
-        ))
-        .one(&**tx)
-        .await?;
+        let n = N::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, sql, filter_values))
+            .one(&**tx)
+            .await?;
         total = n.map_or(0, |n| n.n);
     }
     let items = rows.into_iter().map(|r| r.split().0).collect();
     Ok(Page::new(items, total.max(0) as u64, page))
 }
 
-pub async fn list(
-    tx: &TenantTx,
-    filter: &EventFilter,
-    page: PageRequest,
-) -> Result<Page<events::Model>> {
+pub async fn list(tx: &TenantTx, filter: &EventFilter, page: PageRequest) -> Result<Page<events::Model>> {
     page_of(tx, Where::new(filter), "starts_at, id", page).await
 }
 
@@ -176,12 +149,7 @@ pub fn prefix_tsquery(q: &str) -> Option<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
         .take(8)
-        .map(|t| {
-            format!(
-                "{}:*",
-                t.to_lowercase().chars().take(64).collect::<String>()
-            )
-        })
+        .map(|t| format!("{}:*", t.to_lowercase().chars().take(64).collect::<String>()))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" & "))
 }
@@ -206,14 +174,8 @@ mod tests {
     #[test]
     fn tsquery_is_sanitized() {
         assert_eq!(prefix_tsquery("Roc"), Some("roc:*".into()));
-        assert_eq!(
-            prefix_tsquery("rock & roll)|!:*"),
-            Some("rock:* & roll:*".into())
-        );
-        assert_eq!(
-            prefix_tsquery("'; drop table --"),
-            Some("drop:* & table:*".into())
-        );
+        assert_eq!(prefix_tsquery("rock & roll)|!:*"), Some("rock:* & roll:*".into()));
+        assert_eq!(prefix_tsquery("'; drop table --"), Some("drop:* & table:*".into()));
         assert_eq!(prefix_tsquery("  !!  "), None);
         assert_eq!(prefix_tsquery("Müller"), Some("müller:*".into()));
     }

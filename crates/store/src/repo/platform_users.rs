@@ -3,14 +3,8 @@ use taquilla_core::Result;
 
 use crate::entity::platform_users::{self, Entity as PlatformUsers};
 
-pub async fn by_email(
-    db: &impl ConnectionTrait,
-    email: &str,
-) -> Result<Option<platform_users::Model>> {
-    Ok(PlatformUsers::find()
-        .filter(platform_users::Column::Email.eq(email.to_lowercase()))
-        .one(db)
-        .await?)
+pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<platform_users::Model>> {
+    Ok(PlatformUsers::find().filter(platform_users::Column::Email.eq(email.to_lowercase())).one(db).await?)
 }
 
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {

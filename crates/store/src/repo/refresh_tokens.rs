@@ -8,10 +8,7 @@ use crate::entity::refresh_tokens::{self, Entity as RefreshTokens};
 use crate::TenantTx;
 
 /// Locks the row so two concurrent refreshes with one token cannot both win.
-pub async fn by_hash_for_update(
-    tx: &TenantTx,
-    hash: &[u8],
-) -> Result<Option<refresh_tokens::Model>> {
+pub async fn by_hash_for_update(tx: &TenantTx, hash: &[u8]) -> Result<Option<refresh_tokens::Model>> {
     Ok(RefreshTokens::find()
         .filter(refresh_tokens::Column::TokenHash.eq(hash.to_vec()))
         .lock_exclusive()

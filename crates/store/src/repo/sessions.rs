@@ -13,11 +13,7 @@ pub async fn by_id(tx: &TenantTx, event_id: Uuid, id: Uuid) -> Result<Option<ses
         .await?)
 }
 
-pub async fn by_id_for_update(
-    tx: &TenantTx,
-    event_id: Uuid,
-    id: Uuid,
-) -> Result<Option<sessions::Model>> {
+pub async fn by_id_for_update(tx: &TenantTx, event_id: Uuid, id: Uuid) -> Result<Option<sessions::Model>> {
     Ok(Sessions::find_by_id(id)
         .filter(sessions::Column::EventId.eq(event_id))
         .filter(sessions::Column::DeletedAt.is_null())
@@ -59,15 +55,11 @@ pub async fn overlapping(
     Ok(q.one(&**tx).await?)
 }
 
+type Instant = chrono::DateTime<chrono::Utc>;
+
 /// Earliest start and latest end of the event's live sessions.
-pub async fn span(
-    tx: &TenantTx,
-    event_id: Uuid,
-) -> Result<Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)>> {
-    let row: Option<(
-        Option<chrono::DateTime<chrono::Utc>>,
-        Option<chrono::DateTime<chrono::Utc>>,
-    )> = Sessions::find()
+pub async fn span(tx: &TenantTx, event_id: Uuid) -> Result<Option<(Instant, Instant)>> {
+    let row: Option<(Option<Instant>, Option<Instant>)> = Sessions::find()
         .select_only()
         .column_as(sessions::Column::StartsAt.min(), "min_start")
         .column_as(sessions::Column::EndsAt.max(), "max_end")

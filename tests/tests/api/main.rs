@@ -1,0 +1,13 @@
+//! Black-box tests: the real server on a random port, real PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod admin;
+mod audit;
+mod auth;
+mod events;
+mod isolation;
+mod openapi;
+mod roles;
+mod sessions;
+mod tenancy;
+mod validation;
