@@ -49,21 +49,24 @@ impl Role {
     pub fn grants(self, p: Permission) -> bool {
         use Permission::*;
         match self {
-            Role::PlatformAdmin => {
-                matches!(p, ManageTenants | ManageTenantUsers | ViewPlatformAudit)
-            }
+            Role::PlatformAdmin => matches!(p, ManageTenants | ManageTenantUsers | ViewPlatformAudit),
             Role::TenantAdmin => matches!(
                 p,
                 ManageTenantUsers
+                    | ManageTenantSettings
                     | ViewAuditLog
                     | CreateEvent
                     | ManageAnyEvent
                     | ManageOwnEvent
                     | ViewAllEvents
                     | CheckIn
+                    | ViewAttendance
+                    | ConfirmPayments
             ),
-            Role::Organizer => matches!(p, CreateEvent | ManageOwnEvent | ViewAllEvents | CheckIn),
-            Role::Staff => matches!(p, ViewAllEvents | CheckIn),
+            Role::Organizer => {
+                matches!(p, CreateEvent | ManageOwnEvent | ViewAllEvents | CheckIn | ViewAttendance | ConfirmPayments)
+            }
+            Role::Staff => matches!(p, ViewAllEvents | CheckIn | ViewAttendance),
             Role::Attendee => false,
         }
     }
@@ -84,7 +87,14 @@ pub enum Permission {
     ManageOwnEvent,
     /// See unpublished (draft, cancelled) events too.
     ViewAllEvents,
+    /// Scan and validate tickets at the door.
     CheckIn,
+    /// See attendee lists and check-in statistics.
+    ViewAttendance,
+    /// Mark manual (pay-at-door, invoice) orders as paid.
+    ConfirmPayments,
+    /// Hold time, resale cap and other tenant settings.
+    ManageTenantSettings,
 }
 
 /// Who is making a request, as proven by a credential.

@@ -57,7 +57,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(sessions::update)
             .service(sessions::remove)
             .service(audit::list)
-            .service(audit::verify),
+            .service(audit::verify)
+            .configure(|cfg| {
+                for (configure, _) in routes::FEATURES {
+                    configure(cfg);
+                }
+            }),
     );
 }
 

@@ -127,7 +127,11 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(&'static str, &mut O
 }
 
 pub fn document() -> Doc {
-    let mut doc = Root::openapi().nest("/api/v1", V1::openapi());
+    let mut v1 = V1::openapi();
+    for (_, paths) in routes::FEATURES {
+        v1.merge(paths());
+    }
+    let mut doc = Root::openapi().nest("/api/v1", v1);
     Conventions.modify(&mut doc);
     doc
 }

@@ -5,10 +5,18 @@
 
 pub mod audit;
 pub mod auth;
+pub mod checkin;
 pub mod config;
 pub mod events;
+pub mod holds;
+pub mod orders;
+pub mod registrations;
+pub mod resale;
 pub mod sessions;
+pub mod signing;
 pub mod tenants;
+pub mod ticket_types;
+pub mod tickets;
 pub mod users;
 pub mod views;
 

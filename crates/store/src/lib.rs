@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod entity;
+pub mod outbox;
 pub mod repo;
 mod tx;
 

@@ -8,5 +8,8 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
 
 /// In order of application: (name, SQL).
 pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
-    vec![("t0001_foundation", include_str!("t0001_foundation.sql"))]
+    vec![
+        ("t0001_foundation", include_str!("t0001_foundation.sql")),
+        ("t0002_ticketing", include_str!("t0002_ticketing.sql")),
+    ]
 }

@@ -1,10 +1,30 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod checkin;
 pub mod events;
 pub mod health;
+pub mod holds;
+pub mod orders;
+pub mod registrations;
+pub mod resale;
 pub mod sessions;
+pub mod settings;
+pub mod ticket_types;
+pub mod tickets;
 pub mod users;
+
+/// The feature modules that register themselves (routes and OpenAPI paths).
+pub const FEATURES: &[(fn(&mut actix_web::web::ServiceConfig), fn() -> utoipa::openapi::OpenApi)] = &[
+    (ticket_types::configure, <ticket_types::Doc as utoipa::OpenApi>::openapi),
+    (holds::configure, <holds::Doc as utoipa::OpenApi>::openapi),
+    (orders::configure, <orders::Doc as utoipa::OpenApi>::openapi),
+    (tickets::configure, <tickets::Doc as utoipa::OpenApi>::openapi),
+    (checkin::configure, <checkin::Doc as utoipa::OpenApi>::openapi),
+    (registrations::configure, <registrations::Doc as utoipa::OpenApi>::openapi),
+    (resale::configure, <resale::Doc as utoipa::OpenApi>::openapi),
+    (settings::configure, <settings::Doc as utoipa::OpenApi>::openapi),
+];
 
 use serde::Deserialize;
 use taquilla_core::page::PageRequest;

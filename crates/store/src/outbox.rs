@@ -1,0 +1,61 @@
+//! Domain events. Written in the transaction that makes the change, so an
+//! event exists if and only if its change committed; workers read them in
+//! `seq` order and mark them processed.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use taquilla_core::Result;
+use uuid::Uuid;
+
+use crate::TenantTx;
+
+/// Event types, one constant each so producers and consumers agree.
+pub mod kind {
+    pub const ORDER_CREATED: &str = "order.created";
+    pub const ORDER_PAID: &str = "order.paid";
+    pub const ORDER_CANCELLED: &str = "order.cancelled";
+    pub const ORDER_EXPIRED: &str = "order.expired";
+    pub const TICKET_ISSUED: &str = "ticket.issued";
+    pub const TICKET_CHECKED_IN: &str = "ticket.checked_in";
+    pub const TICKET_TRANSFERRED: &str = "ticket.transferred";
+    pub const TICKET_VOIDED: &str = "ticket.voided";
+    pub const REGISTRATION_CONFIRMED: &str = "registration.confirmed";
+    pub const REGISTRATION_WAITLISTED: &str = "registration.waitlisted";
+    pub const REGISTRATION_PROMOTED: &str = "registration.promoted";
+    pub const REGISTRATION_CANCELLED: &str = "registration.cancelled";
+    pub const HOLD_CREATED: &str = "hold.created";
+    pub const HOLD_RELEASED: &str = "hold.released";
+    pub const RESALE_LISTED: &str = "resale.listed";
+    pub const RESALE_SOLD: &str = "resale.sold";
+    pub const SESSION_CANCELLED: &str = "session.cancelled";
+}
+
+pub async fn emit(tx: &TenantTx, event_type: &str, aggregate_id: Uuid, payload: serde_json::Value) -> Result<()> {
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO outbox (id, event_type, aggregate_id, payload) VALUES ($1, $2, $3, $4)",
+        [Uuid::now_v7().into(), event_type.into(), aggregate_id.into(), payload.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize, sea_orm::FromQueryResult)]
+pub struct OutboxRow {
+    pub seq: i64,
+    pub id: Uuid,
+    pub event_type: String,
+    pub aggregate_id: Uuid,
+    pub payload: serde_json::Value,
+}
+
+/// Every event after `after_seq`, oldest first (tests, workers).
+pub async fn since(tx: &TenantTx, after_seq: i64, limit: u64) -> Result<Vec<OutboxRow>> {
+    use sea_orm::FromQueryResult;
+    Ok(OutboxRow::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT seq, id, event_type, aggregate_id, payload FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
+        [after_seq.into(), (limit as i64).into()],
+    ))
+    .all(&**tx)
+    .await?)
+}
