@@ -189,6 +189,7 @@ async fn main() -> anyhow::Result<()> {
                     tracing::info!("created the first platform admin from TAQUILLA_BOOTSTRAP_ADMIN_EMAIL");
                 }
             }
+            spawn_sweeper(app.clone());
             let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
             tracing::info!(%bind, "serving");
             taquilla_http::server(app, listener, workers)?.await?;
@@ -297,4 +298,21 @@ async fn set_status(app: &App, slug: &str, status: taquilla_core::status::Tenant
     app.update_tenant(&App::system_actor(), t.id, patch).await.map_err(core_err)?;
     println!("tenant {slug} is now {status}");
     Ok(())
+}
+
+/// Releases expired holds and unpaid orders every few seconds. The purchase
+/// path also releases what it needs, so a dead sweeper never strands stock;
+/// this keeps availability figures fresh.
+fn spawn_sweeper(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            match app.sweep_expired().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(released = n, "released expired holds and orders"),
+                Err(e) => tracing::warn!(error = ?e, "sweeper pass failed"),
+            }
+        }
+    });
 }

@@ -2,8 +2,10 @@
 //! must live in exactly one place. No I/O here.
 
 pub mod error;
+pub mod money;
 pub mod page;
 pub mod roles;
+pub mod settings;
 pub mod status;
 pub mod text;
 

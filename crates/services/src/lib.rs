@@ -31,12 +31,13 @@ pub struct App {
     pub store: Store,
     pub config: Arc<Config>,
     pub jwt: Arc<auth::JwtKeys>,
+    pub payments: taquilla_payments::Payments,
 }
 
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
         let jwt = Arc::new(auth::JwtKeys::new(&config));
-        Self { store, config: Arc::new(config), jwt }
+        Self { store, config: Arc::new(config), jwt, payments: taquilla_payments::Payments::default() }
     }
 }
 

@@ -1,1 +1,689 @@
-//! (being written)
+//! Orders: from a hold or straight from items, idempotent per
+//! `Idempotency-Key`, paid at once when free, otherwise pending until the
+//! payment provider (manual for now) confirms.
+//!
+//! The direct path writes the order, its items, tickets and events first and
+//! claims stock LAST, right before COMMIT: the hot ticket_types row is
+//! locked only for the claim and the commit, as short as one hot-row sale
+//! can be. A failed claim rolls everything back.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use taquilla_core::roles::Permission;
+use taquilla_core::settings::TenantSettings;
+use taquilla_core::{Actor, Error, Result};
+use taquilla_payments::{PaymentRequest, PaymentStart};
+use taquilla_store::outbox::{self, kind};
+use taquilla_store::{repo, TenantTx};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::holds::{
+    check_selling, claim, insert_hold, line_types, lock_hold, release, settle, unavailable, validate_cart, Claim,
+    ItemInput, Line,
+};
+use crate::sessions::visible_session;
+use crate::ticket_types::ticket_type;
+use crate::{now, App};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderInput {
+    /// Buy what this hold reserves…
+    #[serde(default)]
+    pub hold_id: Option<Uuid>,
+    /// …or these items of this session directly.
+    #[serde(default)]
+    pub session_id: Option<Uuid>,
+    #[serde(default)]
+    pub items: Option<Vec<ItemInput>>,
+}
+
+/// A client-chosen key that makes a retried request return the first result.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(s: &str) -> Result<Self> {
+        if s.is_empty() || s.len() > 200 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::validation(
+                "Idempotency-Key",
+                "invalid_idempotency_key",
+                "must be 1-200 visible ASCII characters",
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, FromQueryResult)]
+pub struct OrderItemView {
+    pub ticket_type_id: Uuid,
+    pub seat_id: Option<Uuid>,
+    pub quantity: i32,
+    pub unit_price_minor: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderView {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    /// `pending`, `paid`, `expired`, `cancelled` or `refunded`.
+    pub status: String,
+    pub total_minor: i64,
+    pub currency: String,
+    /// `free`, `manual` or `stripe`.
+    pub provider: String,
+    pub payment_ref: Option<String>,
+    /// Unpaid orders release their stock at this time.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub items: Vec<OrderItemView>,
+    pub ticket_ids: Vec<Uuid>,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+struct OrderRow {
+    id: Uuid,
+    user_id: Uuid,
+    session_id: Uuid,
+    status: String,
+    total_minor: i64,
+    currency: String,
+    provider: String,
+    payment_ref: Option<String>,
+    hold_id: Option<Uuid>,
+    request_hash: Option<String>,
+    expires_at: Option<DateTime<Utc>>,
+    paid_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+const ORDER_COLUMNS: &str = "id, user_id, session_id, status, total_minor, currency, provider, payment_ref, hold_id, \
+                             request_hash, expires_at, paid_at, created_at";
+
+async fn order_row(tx: &TenantTx, id: Uuid, lock: bool) -> Result<OrderRow> {
+    let lock = if lock { " FOR UPDATE" } else { "" };
+    OrderRow::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1{lock}"),
+        [id.into()],
+    ))
+    .one(&**tx)
+    .await?
+    .ok_or_else(|| Error::not_found("order"))
+}
+
+async fn order_by_key(tx: &TenantTx, user_id: Uuid, key: &str) -> Result<Option<OrderRow>> {
+    Ok(OrderRow::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!("SELECT {ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND idempotency_key = $2"),
+        [user_id.into(), key.into()],
+    ))
+    .one(&**tx)
+    .await?)
+}
+
+async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
+    let items = OrderItemView::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT ticket_type_id, seat_id, quantity, unit_price_minor FROM order_items WHERE order_id = $1 ORDER BY ticket_type_id, seat_id",
+        [o.id.into()],
+    ))
+    .all(&**tx)
+    .await?;
+    #[derive(FromQueryResult)]
+    struct T {
+        id: Uuid,
+    }
+    let tickets = T::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT id FROM tickets WHERE order_id = $1 ORDER BY created_at, id",
+        [o.id.into()],
+    ))
+    .all(&**tx)
+    .await?;
+    Ok(OrderView {
+        id: o.id,
+        user_id: o.user_id,
+        session_id: o.session_id,
+        status: o.status,
+        total_minor: o.total_minor,
+        currency: o.currency,
+        provider: o.provider,
+        payment_ref: o.payment_ref,
+        expires_at: o.expires_at,
+        paid_at: o.paid_at,
+        created_at: o.created_at,
+        items,
+        ticket_ids: tickets.into_iter().map(|t| t.id).collect(),
+    })
+}
+
+/// The order's owner, or staff who handle payments, may see and act on it.
+/// Anyone else gets 404: an order id reveals nothing.
+fn may_handle(actor: &Actor, o: &OrderRow) -> Result<()> {
+    if o.user_id == actor.user_id || actor.can(Permission::ConfirmPayments) {
+        Ok(())
+    } else {
+        Err(Error::not_found("order"))
+    }
+}
+
+fn total_of(lines: &[Line]) -> Result<i64> {
+    lines.iter().try_fold(0i64, |acc, l| {
+        l.tt.price_minor
+            .checked_mul(i64::from(l.quantity))
+            .and_then(|x| acc.checked_add(x))
+            .ok_or_else(|| Error::validation("items", "total_too_large", "the order total overflows"))
+    })
+}
+
+async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Result<()> {
+    let (mut tts, mut seats, mut qs, mut prices): (Vec<Uuid>, Vec<Uuid>, Vec<i32>, Vec<i64>) =
+        (vec![], vec![], vec![], vec![]);
+    for l in lines {
+        if l.seat_ids.is_empty() {
+            tts.push(l.tt.id);
+            seats.push(Uuid::nil());
+            qs.push(l.quantity as i32);
+            prices.push(l.tt.price_minor);
+        } else {
+            for s in &l.seat_ids {
+                tts.push(l.tt.id);
+                seats.push(*s);
+                qs.push(1);
+                prices.push(l.tt.price_minor);
+            }
+        }
+    }
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "WITH o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
+                    hold_id, idempotency_key, request_hash, expires_at, paid_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id) \
+         INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor) \
+         SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p \
+         FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[]) AS u(t, s, q, p)",
+        [
+            o.id.into(),
+            o.user_id.into(),
+            o.session_id.into(),
+            o.status.into(),
+            o.total_minor.into(),
+            o.currency.into(),
+            o.provider.into(),
+            o.payment_ref.clone().into(),
+            o.hold_id.into(),
+            o.idempotency_key.map(str::to_owned).into(),
+            o.request_hash.map(str::to_owned).into(),
+            o.expires_at.into(),
+            o.paid_at.into(),
+            tts.into(),
+            seats.into(),
+            qs.into(),
+            prices.into(),
+        ],
+    ))
+    .await
+    .map_err(|e| match taquilla_store::pg_code(&e).as_deref() {
+        // A concurrent request with the same Idempotency-Key won the race.
+        Some(taquilla_store::UNIQUE_VIOLATION) => Error::conflict("idempotency_race", "a request with this Idempotency-Key is being processed"),
+        _ => Error::from(e),
+    })?;
+    outbox::emit(
+        tx,
+        kind::ORDER_CREATED,
+        o.id,
+        serde_json::json!({ "order_id": o.id, "user_id": o.user_id, "session_id": o.session_id, "status": o.status, "total_minor": o.total_minor, "currency": o.currency }),
+    )
+    .await
+}
+
+struct NewOrderRow<'a> {
+    id: Uuid,
+    user_id: Uuid,
+    session_id: Uuid,
+    status: &'static str,
+    total_minor: i64,
+    currency: &'a str,
+    provider: &'static str,
+    payment_ref: Option<String>,
+    hold_id: Uuid,
+    idempotency_key: Option<&'a str>,
+    request_hash: Option<&'a str>,
+    expires_at: Option<DateTime<Utc>>,
+    paid_at: Option<DateTime<Utc>>,
+}
+
+/// Issues one ticket per unit of the paid order, each with a
+/// `ticket.issued` event, and the order's `order.paid` event.
+async fn issue_tickets(tx: &TenantTx, order_id: Uuid, session_id: Uuid, owner_id: Uuid) -> Result<()> {
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "WITH t AS ( \
+            INSERT INTO tickets (id, order_id, ticket_type_id, session_id, seat_id, owner_id) \
+            SELECT gen_random_uuid(), oi.order_id, oi.ticket_type_id, $2, oi.seat_id, $3 \
+            FROM order_items oi CROSS JOIN LATERAL generate_series(1, oi.quantity) \
+            WHERE oi.order_id = $1 \
+            RETURNING id, ticket_type_id, seat_id) \
+         INSERT INTO outbox (id, event_type, aggregate_id, payload) \
+         SELECT gen_random_uuid(), 'ticket.issued', t.id, jsonb_build_object('ticket_id', t.id, 'order_id', $1::uuid, \
+                'ticket_type_id', t.ticket_type_id, 'seat_id', t.seat_id, 'owner_id', $3::uuid, 'session_id', $2::uuid) \
+         FROM t",
+        [order_id.into(), session_id.into(), owner_id.into()],
+    ))
+    .await?;
+    outbox::emit(tx, kind::ORDER_PAID, order_id, serde_json::json!({ "order_id": order_id, "user_id": owner_id })).await
+}
+
+fn request_hash(input: &OrderInput) -> String {
+    hex::encode(Sha256::digest(serde_json::to_vec(input).unwrap_or_default()))
+}
+
+/// Rebuilds a hold's cart from its items.
+async fn lines_of_hold(tx: &TenantTx, hold_id: Uuid) -> Result<Vec<Line>> {
+    #[derive(FromQueryResult)]
+    struct Item {
+        ticket_type_id: Uuid,
+        quantity: i32,
+        seat_id: Option<Uuid>,
+    }
+    let items = Item::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT ticket_type_id, quantity, seat_id FROM hold_items WHERE hold_id = $1",
+        [hold_id.into()],
+    ))
+    .all(&**tx)
+    .await?;
+    let mut by_type: BTreeMap<Uuid, (u32, Vec<Uuid>)> = BTreeMap::new();
+    for it in items {
+        let e = by_type.entry(it.ticket_type_id).or_default();
+        e.0 += it.quantity.max(0) as u32;
+        e.1.extend(it.seat_id);
+    }
+    let mut lines = Vec::with_capacity(by_type.len());
+    for (tt_id, (quantity, seat_ids)) in by_type {
+        lines.push(Line { tt: ticket_type(tx, tt_id).await?, quantity, seat_ids });
+    }
+    Ok(lines)
+}
+
+impl App {
+    /// Places an order. Returns the order and whether it was created now
+    /// (`false` when an `Idempotency-Key` replay returned an earlier one).
+    pub async fn place_order(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        settings: &TenantSettings,
+        input: OrderInput,
+        key: Option<IdempotencyKey>,
+    ) -> Result<(OrderView, bool)> {
+        self.place_order_in(actor, tenant_id, settings, input, key, None).await
+    }
+
+    /// As [`App::place_order`], for a session that must belong to `event_id`
+    /// (the one-call `POST /events/{id}/tickets`).
+    pub async fn buy_tickets(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        settings: &TenantSettings,
+        event_id: Uuid,
+        session_id: Uuid,
+        item: ItemInput,
+        key: Option<IdempotencyKey>,
+    ) -> Result<(OrderView, bool)> {
+        let input = OrderInput { hold_id: None, session_id: Some(session_id), items: Some(vec![item]) };
+        self.place_order_in(actor, tenant_id, settings, input, key, Some(event_id)).await
+    }
+
+    async fn place_order_in(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        settings: &TenantSettings,
+        input: OrderInput,
+        key: Option<IdempotencyKey>,
+        event_id: Option<Uuid>,
+    ) -> Result<(OrderView, bool)> {
+        let hash = request_hash(&input);
+        if let Some(k) = &key {
+            if let Some(v) = self.replay(actor, tenant_id, &k.0, &hash).await? {
+                return Ok((v, false));
+            }
+        }
+        let result = match (&input.hold_id, &input.session_id, &input.items) {
+            (Some(h), None, None) => self.order_from_hold(actor, tenant_id, settings, *h, key.as_ref(), &hash).await,
+            (None, Some(s), Some(items)) => {
+                self.order_direct(actor, tenant_id, settings, (event_id, *s), items, key.as_ref(), &hash).await
+            }
+            (Some(_), _, _) => {
+                Err(Error::validation("hold_id", "ambiguous_order", "give either hold_id, or session_id and items"))
+            }
+            (None, None, _) => {
+                Err(Error::validation("session_id", "required", "give either hold_id, or session_id and items"))
+            }
+            (None, Some(_), None) => Err(Error::validation("items", "required", "give the items to buy")),
+        };
+        match (result, &key) {
+            (Err(e), Some(k)) if e.code == "idempotency_race" => {
+                // The other request committed (or is about to): wait for it on the key's row.
+                for _ in 0..50 {
+                    if let Some(v) = self.replay(actor, tenant_id, &k.0, &hash).await? {
+                        return Ok((v, false));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                }
+                Err(e)
+            }
+            (r, _) => r.map(|v| (v, true)),
+        }
+    }
+
+    async fn replay(&self, actor: &Actor, tenant_id: Uuid, key: &str, hash: &str) -> Result<Option<OrderView>> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let Some(o) = order_by_key(&tx, actor.user_id, key).await? else { return Ok(None) };
+        if o.request_hash.as_deref() != Some(hash) {
+            return Err(Error::new(
+                taquilla_core::ErrorKind::Validation,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
+            )
+            .with_field("Idempotency-Key"));
+        }
+        let v = view(&tx, o).await?;
+        tx.commit().await?;
+        Ok(Some(v))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn order_direct(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        settings: &TenantSettings,
+        (event_id, session_id): (Option<Uuid>, Uuid),
+        items: &[ItemInput],
+        key: Option<&IdempotencyKey>,
+        hash: &str,
+    ) -> Result<OrderView> {
+        for attempt in 0..2 {
+            let tx = self.store.tenant_tx(tenant_id).await?;
+            let (event, session) = visible_session(&tx, Some(actor), session_id).await?;
+            if event_id.is_some_and(|e| e != event.id) {
+                return Err(Error::validation("session_id", "not_in_event", "the session is not part of this event"));
+            }
+            check_selling(&session.status)?;
+            let lines = validate_cart(&tx, session.id, items, now()).await?;
+            let total = total_of(&lines)?;
+            let currency = lines[0].tt.currency.clone();
+            let id = Uuid::now_v7();
+            let provider = self.payments.for_total(total);
+            let start = provider
+                .start(&PaymentRequest { tenant_id, order_id: id, amount_minor: total, currency: currency.clone() })
+                .await?;
+            let now = now();
+            let expires = now + Duration::minutes(i64::from(settings.hold_minutes));
+            let (paid, payment_ref) = match start {
+                PaymentStart::Paid => (true, None),
+                PaymentStart::Pending { reference, .. } => (false, reference),
+            };
+            let hold_id = Uuid::now_v7();
+            insert_hold(&tx, hold_id, actor.user_id, session.id, "converted", if paid { now } else { expires }, &lines)
+                .await?;
+            let row = NewOrderRow {
+                id,
+                user_id: actor.user_id,
+                session_id: session.id,
+                status: if paid { "paid" } else { "pending" },
+                total_minor: total,
+                currency: &currency,
+                provider: provider.kind().as_str(),
+                payment_ref,
+                hold_id,
+                idempotency_key: key.map(|k| k.0.as_str()),
+                request_hash: Some(hash),
+                expires_at: (!paid).then_some(expires),
+                paid_at: paid.then_some(now),
+            };
+            insert_order(&tx, &row, &lines).await?;
+            if paid {
+                issue_tickets(&tx, id, session.id, actor.user_id).await?;
+            }
+            // Last: the hot row stays locked only until the COMMIT below.
+            if let Err(i) = claim(&tx, &lines, if paid { Claim::Sold } else { Claim::Held }, Some(hold_id)).await? {
+                drop(tx);
+                if attempt == 0 && self.release_expired_for(tenant_id, &line_types(&lines)).await? > 0 {
+                    continue;
+                }
+                return Err(unavailable(&lines, i));
+            }
+            let o = order_row(&tx, id, false).await?;
+            let v = view(&tx, o).await?;
+            tx.commit().await?;
+            return Ok(v);
+        }
+        Err(Error::internal_msg("order retry loop exhausted"))
+    }
+
+    async fn order_from_hold(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        settings: &TenantSettings,
+        hold_id: Uuid,
+        key: Option<&IdempotencyKey>,
+        hash: &str,
+    ) -> Result<OrderView> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let h = lock_hold(&tx, hold_id, actor.user_id).await?;
+        if h.status != "active" {
+            return Err(Error::conflict("hold_not_active", format!("the hold is {}", h.status)).with_field("hold_id"));
+        }
+        if h.expires_at <= now() {
+            tx.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE holds SET status = 'expired', updated_at = now() WHERE id = $1",
+                [hold_id.into()],
+            ))
+            .await?;
+            release(&tx, &[hold_id]).await?;
+            outbox::emit(
+                &tx,
+                kind::HOLD_RELEASED,
+                hold_id,
+                serde_json::json!({ "hold_id": hold_id, "reason": "expired" }),
+            )
+            .await?;
+            tx.commit().await?;
+            return Err(
+                Error::conflict("hold_expired", "the hold expired; its seats were released").with_field("hold_id")
+            );
+        }
+        let session = repo::sessions::find(&tx, h.session_id).await?.ok_or_else(|| Error::not_found("session"))?;
+        check_selling(&session.status)?;
+        let lines = lines_of_hold(&tx, hold_id).await?;
+        let total = total_of(&lines)?;
+        let currency = lines.first().map(|l| l.tt.currency.clone()).unwrap_or_else(|| "EUR".into());
+        let id = Uuid::now_v7();
+        let provider = self.payments.for_total(total);
+        let start = provider
+            .start(&PaymentRequest { tenant_id, order_id: id, amount_minor: total, currency: currency.clone() })
+            .await?;
+        let now = now();
+        let expires = now + Duration::minutes(i64::from(settings.hold_minutes));
+        let (paid, payment_ref) = match start {
+            PaymentStart::Paid => (true, None),
+            PaymentStart::Pending { reference, .. } => (false, reference),
+        };
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE holds SET status = 'converted', expires_at = $2, updated_at = now() WHERE id = $1",
+            [hold_id.into(), (if paid { now } else { expires }).into()],
+        ))
+        .await?;
+        let row = NewOrderRow {
+            id,
+            user_id: actor.user_id,
+            session_id: session.id,
+            status: if paid { "paid" } else { "pending" },
+            total_minor: total,
+            currency: &currency,
+            provider: provider.kind().as_str(),
+            payment_ref,
+            hold_id,
+            idempotency_key: key.map(|k| k.0.as_str()),
+            request_hash: Some(hash),
+            expires_at: (!paid).then_some(expires),
+            paid_at: paid.then_some(now),
+        };
+        insert_order(&tx, &row, &lines).await?;
+        if paid {
+            settle(&tx, hold_id).await?;
+            issue_tickets(&tx, id, session.id, actor.user_id).await?;
+        }
+        let o = order_row(&tx, id, false).await?;
+        let v = view(&tx, o).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    pub async fn get_order(&self, actor: &Actor, tenant_id: Uuid, id: Uuid) -> Result<OrderView> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let o = order_row(&tx, id, false).await?;
+        may_handle(actor, &o)?;
+        let v = view(&tx, o).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Confirms a manual payment: the buyer's confirmation or an organizer's.
+    /// Paying a paid order again returns it unchanged.
+    pub async fn pay_order(&self, actor: &Actor, tenant_id: Uuid, id: Uuid) -> Result<OrderView> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let o = order_row(&tx, id, true).await?;
+        may_handle(actor, &o)?;
+        match o.status.as_str() {
+            "paid" => {
+                let v = view(&tx, o).await?;
+                tx.commit().await?;
+                return Ok(v);
+            }
+            "pending" => {}
+            other => return Err(Error::conflict("order_not_pending", format!("the order is {other}"))),
+        }
+        if o.provider != "manual" {
+            return Err(Error::conflict(
+                "provider_confirms",
+                format!("{} payments are confirmed by the provider", o.provider),
+            ));
+        }
+        let hold_id = o.hold_id.ok_or_else(|| Error::internal_msg("pending order without hold"))?;
+        if o.expires_at.is_some_and(|e| e <= now()) {
+            expire_order(&tx, &o, hold_id).await?;
+            tx.commit().await?;
+            return Err(Error::conflict("order_expired", "the order expired before payment; its stock was released"));
+        }
+        settle(&tx, hold_id).await?;
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now() WHERE id = $1",
+            [id.into()],
+        ))
+        .await?;
+        issue_tickets(&tx, id, o.session_id, o.user_id).await?;
+        let o = order_row(&tx, id, false).await?;
+        let v = view(&tx, o).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+
+    /// Cancels a pending order (stock returns), or a paid free one (its
+    /// tickets are voided). Paid orders with money need a refund instead.
+    pub async fn cancel_order(&self, actor: &Actor, tenant_id: Uuid, id: Uuid) -> Result<OrderView> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let o = order_row(&tx, id, true).await?;
+        may_handle(actor, &o)?;
+        match (o.status.as_str(), o.total_minor) {
+            ("pending", _) => {
+                if let Some(h) = o.hold_id {
+                    release(&tx, &[h]).await?;
+                }
+            }
+            ("paid", 0) => void_paid_order(&tx, id).await?,
+            ("paid", _) => return Err(Error::conflict("refund_required", "a paid order is refunded, not cancelled")),
+            (other, _) => return Err(Error::conflict("order_not_cancellable", format!("the order is {other}"))),
+        }
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE orders SET status = 'cancelled', updated_at = now() WHERE id = $1",
+            [id.into()],
+        ))
+        .await?;
+        outbox::emit(&tx, kind::ORDER_CANCELLED, id, serde_json::json!({ "order_id": id })).await?;
+        let o = order_row(&tx, id, false).await?;
+        let v = view(&tx, o).await?;
+        tx.commit().await?;
+        Ok(v)
+    }
+}
+
+async fn expire_order(tx: &TenantTx, o: &OrderRow, hold_id: Uuid) -> Result<()> {
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE orders SET status = 'expired', updated_at = now() WHERE id = $1",
+        [o.id.into()],
+    ))
+    .await?;
+    release(tx, &[hold_id]).await?;
+    outbox::emit(tx, kind::ORDER_EXPIRED, o.id, serde_json::json!({ "order_id": o.id })).await
+}
+
+/// Voids a paid order's tickets and returns their stock. Refused when a
+/// ticket was already used at the door.
+pub(crate) async fn void_paid_order(tx: &TenantTx, order_id: Uuid) -> Result<()> {
+    #[derive(FromQueryResult)]
+    struct Used {
+        n: i64,
+    }
+    let used = Used::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT count(*) AS n FROM tickets WHERE order_id = $1 AND status = 'used'",
+        [order_id.into()],
+    ))
+    .one(&**tx)
+    .await?
+    .map_or(0, |u| u.n);
+    if used > 0 {
+        return Err(Error::conflict("ticket_used", "a ticket of this order was already used"));
+    }
+    void_tickets(tx, "order_id = $1", order_id).await
+}
+
+/// Voids active tickets matching `filter` (with `$1` = `id`), returning
+/// their seats and counts to stock, with a `ticket.voided` event each.
+pub(crate) async fn void_tickets(tx: &TenantTx, filter: &str, id: Uuid) -> Result<()> {
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!(
+            "WITH v AS (UPDATE tickets SET status = 'void', version = version + 1, updated_at = now() \
+                        WHERE {filter} AND status = 'active' RETURNING id, ticket_type_id, seat_id), \
+                  s AS (UPDATE seats SET status = 'available', hold_id = NULL WHERE id IN (SELECT seat_id FROM v)), \
+                  c AS (UPDATE ticket_types tt SET sold = tt.sold - x.n \
+                        FROM (SELECT ticket_type_id, count(*)::int AS n FROM v GROUP BY 1) x WHERE tt.id = x.ticket_type_id) \
+             INSERT INTO outbox (id, event_type, aggregate_id, payload) \
+             SELECT gen_random_uuid(), 'ticket.voided', v.id, jsonb_build_object('ticket_id', v.id) FROM v"
+        ),
+        [id.into()],
+    ))
+    .await?;
+    Ok(())
+}

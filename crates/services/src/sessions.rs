@@ -224,9 +224,13 @@ impl App {
         am.starts_at = Set(starts);
         am.ends_at = Set(ends);
         am.capacity = Set(capacity as i32);
+        let cancelling = status == SessionStatus::Cancelled && am.status.as_ref() != SessionStatus::Cancelled.as_str();
         am.status = Set(status.as_str().to_owned());
         am.updated_at = Set(now());
         let s = am.update(&*tx).await.map_err(map_write_err)?;
+        if cancelling {
+            cancel_cascade(&tx, s.id).await?;
+        }
         tx.commit().await?;
         Ok(s.into())
     }
@@ -243,4 +247,62 @@ impl App {
         am.update(&*tx).await?;
         tx.commit().await
     }
+}
+
+/// A session the actor may see, with its event (404 when either is hidden).
+pub(crate) async fn visible_session(
+    tx: &TenantTx,
+    actor: Option<&Actor>,
+    session_id: Uuid,
+) -> Result<(events::Model, sessions::Model)> {
+    let s = repo::sessions::find(tx, session_id).await?.ok_or_else(|| Error::not_found("session"))?;
+    let e = visible_event(tx, actor, s.event_id).await.map_err(|_| Error::not_found("session"))?;
+    Ok((e, s))
+}
+
+/// A session whose event the actor may change.
+pub(crate) async fn editable_session(
+    tx: &TenantTx,
+    actor: &Actor,
+    session_id: Uuid,
+) -> Result<(events::Model, sessions::Model)> {
+    let s = repo::sessions::find(tx, session_id).await?.ok_or_else(|| Error::not_found("session"))?;
+    let e = editable_event(tx, actor, s.event_id).await?;
+    Ok((e, s))
+}
+
+/// A cancelled session takes its sales with it, in the same transaction:
+/// active holds are released, pending orders cancelled, paid orders'
+/// tickets voided (refunds come with the payments work), registrations
+/// cancelled.
+async fn cancel_cascade(tx: &TenantTx, session_id: Uuid) -> Result<()> {
+    use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
+    use taquilla_store::outbox::{self, kind};
+    #[derive(FromQueryResult)]
+    struct Id {
+        id: Uuid,
+    }
+    let q = |sql: &str| Statement::from_sql_and_values(DbBackend::Postgres, sql, [session_id.into()]);
+    let holds = Id::find_by_statement(q(
+        "UPDATE holds SET status = 'released', updated_at = now() WHERE session_id = $1 AND status = 'active' RETURNING id",
+    ))
+    .all(&**tx)
+    .await?;
+    let pending = Id::find_by_statement(q(
+        "UPDATE orders SET status = 'cancelled', updated_at = now() WHERE session_id = $1 AND status = 'pending' RETURNING hold_id AS id",
+    ))
+    .all(&**tx)
+    .await?;
+    let released: Vec<Uuid> = holds.iter().chain(pending.iter()).map(|h| h.id).collect();
+    crate::holds::release(tx, &released).await?;
+    crate::orders::void_tickets(tx, "session_id = $1", session_id).await?;
+    tx.execute_raw(q(
+        "UPDATE orders SET status = 'cancelled', updated_at = now() WHERE session_id = $1 AND status = 'paid'",
+    ))
+    .await?;
+    tx.execute_raw(q(
+        "UPDATE registrations SET status = 'cancelled', updated_at = now() WHERE session_id = $1 AND status <> 'cancelled'",
+    ))
+    .await?;
+    outbox::emit(tx, kind::SESSION_CANCELLED, session_id, serde_json::json!({ "session_id": session_id })).await
 }

@@ -118,3 +118,34 @@ impl App {
         Actor { user_id: Uuid::nil(), tenant_id: None, role: Role::PlatformAdmin }
     }
 }
+
+impl App {
+    pub async fn tenant_settings(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+    ) -> Result<taquilla_core::settings::TenantSettings> {
+        actor.require(Permission::ManageTenantSettings)?;
+        let t = repo::tenants::by_id(self.store.db(), tenant_id).await?.ok_or_else(|| Error::not_found("tenant"))?;
+        Ok(taquilla_core::settings::TenantSettings::from_json(&t.settings))
+    }
+
+    /// Replaces the tenant's settings (every field; omitted ones take their defaults).
+    pub async fn update_tenant_settings(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        settings: taquilla_core::settings::TenantSettings,
+    ) -> Result<taquilla_core::settings::TenantSettings> {
+        actor.require(Permission::ManageTenantSettings)?;
+        settings.validate()?;
+        let tx = self.store.platform_tx().await?;
+        let t = repo::tenants::by_id(&*tx, tenant_id).await?.ok_or_else(|| Error::not_found("tenant"))?;
+        let mut am: tenants::ActiveModel = t.into();
+        am.settings = Set(serde_json::to_value(&settings)?);
+        am.updated_at = Set(now());
+        am.update(&*tx).await?;
+        tx.commit().await?;
+        Ok(settings)
+    }
+}

@@ -74,3 +74,8 @@ pub async fn span(tx: &TenantTx, event_id: Uuid) -> Result<Option<(Instant, Inst
         _ => None,
     })
 }
+
+/// A live session by id alone (routes that address sessions directly).
+pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<sessions::Model>> {
+    Ok(Sessions::find_by_id(id).filter(sessions::Column::DeletedAt.is_null()).one(&**tx).await?)
+}
