@@ -193,7 +193,7 @@ async fn check_registrable(tx: &TenantTx, s: &sessions::Model) -> Result<()> {
             "session_not_open",
             format!("the session is {status}; registration is open while it is on_sale"),
         )
-        .with_extra(serde_json::json!({ "status": status.as_str() })));
+        .with_extra(serde_json::json!({ "session_status": status.as_str() })));
     }
     if repo::registrations::has_paid_ticket_types(tx, s.id).await? {
         return Err(Error::conflict(

@@ -43,7 +43,7 @@ pub struct Doc;
         (status = 201, body = RegistrationView),
         (status = 401, body = Problem),
         (status = 404, body = Problem, description = "no such (visible) event, or the session is not one of its"),
-        (status = 409, body = Problem, description = "`session_not_open` (with the session's `status`), `session_requires_ticket` or `already_registered`"),
+        (status = 409, body = Problem, description = "`session_not_open` (naming the `session_status`), `session_requires_ticket` or `already_registered`"),
     ))]
 #[post("/events/{id}/sessions/{sid}/register")]
 pub async fn register(app: web::Data<App>, a: Authed, path: web::Path<(Uuid, Uuid)>) -> ApiResult<HttpResponse> {
