@@ -61,12 +61,13 @@ impl Role {
                     | ViewAllEvents
                     | CheckIn
                     | ViewAttendance
+                    | ViewAnyAttendance
                     | ConfirmPayments
             ),
             Role::Organizer => {
                 matches!(p, CreateEvent | ManageOwnEvent | ViewAllEvents | CheckIn | ViewAttendance | ConfirmPayments)
             }
-            Role::Staff => matches!(p, ViewAllEvents | CheckIn | ViewAttendance),
+            Role::Staff => matches!(p, ViewAllEvents | CheckIn | ViewAttendance | ViewAnyAttendance),
             Role::Attendee => false,
         }
     }
@@ -89,8 +90,10 @@ pub enum Permission {
     ViewAllEvents,
     /// Scan and validate tickets at the door.
     CheckIn,
-    /// See attendee lists and check-in statistics.
+    /// See attendee lists and check-in statistics of events one owns.
     ViewAttendance,
+    /// See attendee lists and check-in statistics of every event of the tenant.
+    ViewAnyAttendance,
     /// Mark manual (pay-at-door, invoice) orders as paid.
     ConfirmPayments,
     /// Hold time, resale cap and other tenant settings.
@@ -165,6 +168,19 @@ mod tests {
         assert!(me.require_owner_or(Permission::ManageAnyEvent, Permission::ManageOwnEvent, Some(me.user_id)).is_ok());
         let admin = actor(Role::TenantAdmin);
         assert!(admin.require_owner_or(Permission::ManageAnyEvent, Permission::ManageOwnEvent, other).is_ok());
+    }
+
+    #[test]
+    fn organizers_see_attendance_of_own_events_only() {
+        use Permission::{ViewAnyAttendance, ViewAttendance};
+        let other = Some(Uuid::from_u128(7));
+        let org = actor(Role::Organizer);
+        assert!(org.require_owner_or(ViewAnyAttendance, ViewAttendance, other).is_err());
+        assert!(org.require_owner_or(ViewAnyAttendance, ViewAttendance, Some(org.user_id)).is_ok());
+        for r in [Role::TenantAdmin, Role::Staff] {
+            assert!(actor(r).require_owner_or(ViewAnyAttendance, ViewAttendance, other).is_ok(), "{r:?}");
+        }
+        assert!(actor(Role::Attendee).require(ViewAttendance).is_err());
     }
 
     #[test]

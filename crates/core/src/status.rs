@@ -45,6 +45,12 @@ string_enum!(EventStatus {
     Cancelled => "cancelled",
 });
 
+string_enum!(RegistrationStatus {
+    Confirmed => "confirmed",
+    Waitlisted => "waitlisted",
+    Cancelled => "cancelled",
+});
+
 string_enum!(TenantStatus {
     Active => "active",
     Suspended => "suspended",

@@ -7,6 +7,7 @@ mod auth;
 mod events;
 mod isolation;
 mod openapi;
+mod registrations;
 mod roles;
 mod sessions;
 mod tenancy;

@@ -4,6 +4,7 @@
 pub mod events;
 pub mod platform_users;
 pub mod refresh_tokens;
+pub mod registrations;
 pub mod sessions;
 pub mod tenants;
 pub mod users;

@@ -13,6 +13,11 @@ pub async fn by_id(tx: &TenantTx, event_id: Uuid, id: Uuid) -> Result<Option<ses
         .await?)
 }
 
+/// A session by its id alone, whatever its event (the event may still be deleted).
+pub async fn by_id_any_event(tx: &TenantTx, id: Uuid) -> Result<Option<sessions::Model>> {
+    Ok(Sessions::find_by_id(id).filter(sessions::Column::DeletedAt.is_null()).one(&**tx).await?)
+}
+
 pub async fn by_id_for_update(tx: &TenantTx, event_id: Uuid, id: Uuid) -> Result<Option<sessions::Model>> {
     Ok(Sessions::find_by_id(id)
         .filter(sessions::Column::EventId.eq(event_id))
