@@ -305,6 +305,23 @@ impl TestApp {
         row.try_get::<i64>("", "n").unwrap()
     }
 
+    /// The tenant's outbox event types, oldest first.
+    pub async fn outbox(&self, t: &TenantFx) -> Vec<String> {
+        let schema = taquilla_store::schema_name(t.id);
+        self.app
+            .store
+            .db()
+            .query_all_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                format!("SELECT event_type FROM {schema}.outbox ORDER BY seq"),
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.try_get::<String>("", "event_type").unwrap())
+            .collect()
+    }
+
     pub async fn sql(&self, sql: &str) {
         self.app.store.db().execute_unprepared(sql).await.unwrap();
     }

@@ -132,6 +132,25 @@ pub(crate) async fn validate_cart(
                         "a seat is listed twice",
                     ));
                 }
+                #[derive(FromQueryResult)]
+                struct N {
+                    n: i64,
+                }
+                let known = N::find_by_statement(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT count(*) AS n FROM seats WHERE id = ANY($1) AND ticket_type_id = $2",
+                    [uniq.clone().into(), tt.id.into()],
+                ))
+                .one(&**tx)
+                .await?
+                .map_or(0, |n| n.n);
+                if known != uniq.len() as i64 {
+                    return Err(Error::validation(
+                        format!("items[{i}].seat_ids"),
+                        "unknown_seat",
+                        "a seat is not part of this section",
+                    ));
+                }
                 (seats.len() as u32, seats.clone())
             }
             (true, _, _) => {
@@ -424,7 +443,10 @@ impl App {
             insert_hold(&tx, id, actor.user_id, session.id, "active", expires_at, &lines).await?;
             if let Err(i) = claim(&tx, &lines, Claim::Held, Some(id)).await? {
                 drop(tx); // rolls back
-                if attempt == 0 && self.release_expired_for(tenant_id, &line_types(&lines)).await? > 0 {
+                if attempt == 0 {
+                    // Expired holds may be sitting on the stock: free them
+                    // (or let whoever just did) and try once more.
+                    self.release_expired_for(tenant_id, &line_types(&lines)).await?;
                     continue;
                 }
                 return Err(unavailable(&lines, i));

@@ -461,7 +461,10 @@ impl App {
             // Last: the hot row stays locked only until the COMMIT below.
             if let Err(i) = claim(&tx, &lines, if paid { Claim::Sold } else { Claim::Held }, Some(hold_id)).await? {
                 drop(tx);
-                if attempt == 0 && self.release_expired_for(tenant_id, &line_types(&lines)).await? > 0 {
+                if attempt == 0 {
+                    // Expired holds and orders may be sitting on the stock:
+                    // free them (or let whoever just did) and try once more.
+                    self.release_expired_for(tenant_id, &line_types(&lines)).await?;
                     continue;
                 }
                 return Err(unavailable(&lines, i));

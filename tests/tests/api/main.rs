@@ -11,4 +11,5 @@ mod registrations;
 mod roles;
 mod sessions;
 mod tenancy;
+mod ticketing;
 mod validation;
