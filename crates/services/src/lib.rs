@@ -31,12 +31,14 @@ pub struct App {
     pub store: Store,
     pub config: Arc<Config>,
     pub jwt: Arc<auth::JwtKeys>,
+    /// Tenants' ticket-signing keys, loaded on first use.
+    pub signing_keys: Arc<signing::KeyCache>,
 }
 
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
         let jwt = Arc::new(auth::JwtKeys::new(&config));
-        Self { store, config: Arc::new(config), jwt }
+        Self { store, config: Arc::new(config), jwt, signing_keys: Arc::default() }
     }
 }
 
