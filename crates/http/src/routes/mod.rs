@@ -14,8 +14,11 @@ pub mod ticket_types;
 pub mod tickets;
 pub mod users;
 
+/// A feature module: registers its routes, describes its OpenAPI paths.
+pub type Feature = (fn(&mut actix_web::web::ServiceConfig), fn() -> utoipa::openapi::OpenApi);
+
 /// The feature modules that register themselves (routes and OpenAPI paths).
-pub const FEATURES: &[(fn(&mut actix_web::web::ServiceConfig), fn() -> utoipa::openapi::OpenApi)] = &[
+pub const FEATURES: &[Feature] = &[
     (ticket_types::configure, <ticket_types::Doc as utoipa::OpenApi>::openapi),
     (holds::configure, <holds::Doc as utoipa::OpenApi>::openapi),
     (orders::configure, <orders::Doc as utoipa::OpenApi>::openapi),
