@@ -187,7 +187,13 @@ impl App {
     }
 
     /// The QR token of a ticket, signed with the tenant's key.
-    pub async fn ticket_token(&self, tenant_id: Uuid, ticket_id: Uuid, session_id: Uuid, version: u32) -> Result<String> {
+    pub async fn ticket_token(
+        &self,
+        tenant_id: Uuid,
+        ticket_id: Uuid,
+        session_id: Uuid,
+        version: u32,
+    ) -> Result<String> {
         let key = self.signing_key(tenant_id).await?;
         Ok(encode_token(&key, &TokenClaims { ticket_id, session_id, version }))
     }

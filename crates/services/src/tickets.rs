@@ -258,11 +258,8 @@ impl App {
             filter.push_str(" AND t.status = $2");
         }
         let n = values.len();
-        let sql = format!(
-            "{SELECT} WHERE {filter} ORDER BY t.created_at DESC, t.id DESC LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        );
+        let sql =
+            format!("{SELECT} WHERE {filter} ORDER BY t.created_at DESC, t.id DESC LIMIT ${} OFFSET ${}", n + 1, n + 2);
         let mut paged = values.clone();
         paged.push((page.per_page as i64).into());
         paged.push((page.offset() as i64).into());
