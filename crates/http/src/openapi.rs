@@ -70,6 +70,10 @@ const PUBLIC_OPS: &[&str] = &[
     "/api/v1/auth/logout",
 ];
 const ANONYMOUS_READS: &[&str] = &[
+    "/api/v1/checkin/public-key",
+    "/api/v1/sessions/{sid}/ticket-types",
+    "/api/v1/sessions/{sid}/seats",
+    "/api/v1/ticket-types/{id}",
     "/api/v1/events",
     "/api/v1/events/search",
     "/api/v1/events/{id}",

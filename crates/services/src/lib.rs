@@ -32,12 +32,20 @@ pub struct App {
     pub config: Arc<Config>,
     pub jwt: Arc<auth::JwtKeys>,
     pub payments: taquilla_payments::Payments,
+    /// Tenants' ticket-signing keys, loaded on first use.
+    pub signing_keys: Arc<signing::KeyCache>,
 }
 
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
         let jwt = Arc::new(auth::JwtKeys::new(&config));
-        Self { store, config: Arc::new(config), jwt, payments: taquilla_payments::Payments::default() }
+        Self {
+            store,
+            config: Arc::new(config),
+            jwt,
+            payments: taquilla_payments::Payments::default(),
+            signing_keys: Arc::default(),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod checkin;
 mod events;
 mod isolation;
 mod openapi;
