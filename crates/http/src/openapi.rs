@@ -71,6 +71,7 @@ const PUBLIC_OPS: &[&str] = &[
 ];
 const ANONYMOUS_READS: &[&str] = &[
     "/api/v1/checkin/public-key",
+    "/api/v1/resale",
     "/api/v1/sessions/{sid}/ticket-types",
     "/api/v1/sessions/{sid}/seats",
     "/api/v1/ticket-types/{id}",

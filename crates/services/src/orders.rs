@@ -336,8 +336,7 @@ impl App {
         actor: &Actor,
         tenant_id: Uuid,
         settings: &TenantSettings,
-        event_id: Uuid,
-        session_id: Uuid,
+        (event_id, session_id): (Uuid, Uuid),
         item: ItemInput,
         key: Option<IdempotencyKey>,
     ) -> Result<(OrderView, bool)> {

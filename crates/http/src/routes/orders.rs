@@ -109,6 +109,6 @@ pub async fn buy(
     let key = idempotency_key(&req)?;
     let settings = TenantSettings::from_json(&a.tenant.settings);
     let item = ItemInput { ticket_type_id: b.ticket_type_id, quantity: b.quantity, seat_ids: b.seat_ids };
-    let (order, created) = app.buy_tickets(&a.actor, a.tenant.id, &settings, *id, b.session_id, item, key).await?;
+    let (order, created) = app.buy_tickets(&a.actor, a.tenant.id, &settings, (*id, b.session_id), item, key).await?;
     Ok(placed(order, created))
 }
