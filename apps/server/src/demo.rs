@@ -146,7 +146,59 @@ async fn seed(app: &App) -> anyhow::Result<()> {
                 .await
                 .map_err(e)?;
             }
+            sections(app, &organizer, tid, s.id, i).await?;
         }
+    }
+    Ok(())
+}
+
+/// General admission and VIP for every session (free for the jazz nights,
+/// priced elsewhere), plus a small seated stalls map for the theatre.
+async fn sections(
+    app: &App,
+    organizer: &taquilla_core::Actor,
+    tid: uuid::Uuid,
+    session: uuid::Uuid,
+    event_index: usize,
+) -> anyhow::Result<()> {
+    use taquilla_services::ticket_types::{SeatInput, SeatMapInput, TicketTypeInput};
+    let cur = p(taquilla_core::money::Currency::parse("EUR"))?;
+    let free = event_index == 1;
+    let section = |name: &str, price: i64, capacity: u32, seated: bool| -> anyhow::Result<TicketTypeInput> {
+        Ok(TicketTypeInput {
+            name: p(Name::parse(name))?,
+            price_minor: price,
+            currency: cur,
+            capacity,
+            sales_opens_at: None,
+            sales_closes_at: None,
+            min_per_order: None,
+            max_per_order: Some(8),
+            seated,
+        })
+    };
+    app.create_ticket_type(organizer, tid, session, section("General", if free { 0 } else { 3500 }, 400, false)?)
+        .await
+        .map_err(e)?;
+    app.create_ticket_type(organizer, tid, session, section("VIP", if free { 0 } else { 9000 }, 40, false)?)
+        .await
+        .map_err(e)?;
+    if event_index == 2 {
+        let stalls =
+            app.create_ticket_type(organizer, tid, session, section("Stalls", 4500, 0, true)?).await.map_err(e)?;
+        let mut seats = Vec::new();
+        for (r, row) in ["A", "B", "C", "D"].iter().enumerate() {
+            for n in 1..=10u32 {
+                seats.push(SeatInput {
+                    row: p(taquilla_core::text::Text::parse(*row))?,
+                    number: n,
+                    label: None,
+                    x: f64::from(n) * 30.0,
+                    y: (r as f64 + 1.0) * 30.0,
+                });
+            }
+        }
+        app.upload_seat_map(organizer, tid, stalls.id, SeatMapInput { seats }).await.map_err(e)?;
     }
     Ok(())
 }
