@@ -43,6 +43,10 @@ struct Settings {
     max_body_bytes: usize,
     #[arg(long, env = "TAQUILLA_TRUST_FORWARDED_FOR", default_value_t = false, global = true)]
     trust_forwarded_for: bool,
+    /// Milliseconds a resolved tenant is reused (suspensions made on another
+    /// instance take effect within this time). 0 disables the cache.
+    #[arg(long, env = "TAQUILLA_TENANT_CACHE_MS", default_value_t = 1000, global = true)]
+    tenant_cache_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -136,6 +140,7 @@ impl Settings {
             base_domain: self.base_domain.clone(),
             max_body_bytes: self.max_body_bytes,
             trust_forwarded_for: self.trust_forwarded_for,
+            tenant_cache_ttl: Duration::from_millis(self.tenant_cache_ms),
         })
     }
 

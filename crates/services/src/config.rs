@@ -16,6 +16,10 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Trust `X-Forwarded-For` for the client IP (only behind a proxy you run).
     pub trust_forwarded_for: bool,
+    /// How long a resolved tenant is reused before it is read again. Changes
+    /// made through this process apply at once; other instances see them
+    /// within this time. Zero disables the cache.
+    pub tenant_cache_ttl: Duration,
 }
 
 impl Config {
@@ -27,6 +31,7 @@ impl Config {
             base_domain: "localhost".into(),
             max_body_bytes: 64 * 1024,
             trust_forwarded_for: false,
+            tenant_cache_ttl: Duration::from_secs(1),
         }
     }
 }

@@ -34,17 +34,20 @@ pub struct App {
     pub payments: taquilla_payments::Payments,
     /// Tenants' ticket-signing keys, loaded on first use.
     pub signing_keys: Arc<signing::KeyCache>,
+    pub tenant_cache: Arc<tenants::TenantCache>,
 }
 
 impl App {
     pub fn new(store: Store, config: Config) -> Self {
         let jwt = Arc::new(auth::JwtKeys::new(&config));
+        let tenant_cache = Arc::new(tenants::TenantCache::new(config.tenant_cache_ttl));
         Self {
             store,
             config: Arc::new(config),
             jwt,
             payments: taquilla_payments::Payments::default(),
             signing_keys: Arc::default(),
+            tenant_cache,
         }
     }
 }

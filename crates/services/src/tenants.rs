@@ -98,15 +98,23 @@ impl App {
         am.updated_at = Set(now());
         let t = am.update(&*tx).await?;
         tx.commit().await?;
+        self.tenant_cache.forget(&t.slug);
         Ok(t.into())
     }
 
     /// The tenant a request names, if it exists and is active. Every tenant
     /// request passes here, so suspension takes effect on the next request.
     pub async fn resolve_tenant(&self, slug: &str) -> Result<tenants::Model> {
-        let t = repo::tenants::by_slug(self.store.db(), slug)
-            .await?
-            .ok_or_else(|| Error::not_found("tenant").with_code("unknown_tenant"))?;
+        let t = match self.tenant_cache.get(slug) {
+            Some(t) => t,
+            None => {
+                let t = repo::tenants::by_slug(self.store.db(), slug)
+                    .await?
+                    .ok_or_else(|| Error::not_found("tenant").with_code("unknown_tenant"))?;
+                self.tenant_cache.put(t.clone());
+                t
+            }
+        };
         if t.status != TenantStatus::Active.as_str() {
             return Err(Error::forbidden("this tenant is suspended").with_code("tenant_suspended"));
         }
@@ -144,8 +152,48 @@ impl App {
         let mut am: tenants::ActiveModel = t.into();
         am.settings = Set(serde_json::to_value(&settings)?);
         am.updated_at = Set(now());
-        am.update(&*tx).await?;
+        let t = am.update(&*tx).await?;
         tx.commit().await?;
+        self.tenant_cache.forget(&t.slug);
         Ok(settings)
+    }
+}
+
+/// Tenants by slug, kept for a moment so a request costs no lookup round
+/// trip. A change made through this process is forgotten at once; another
+/// server instance sees it within the TTL (1 s by default).
+pub struct TenantCache {
+    ttl: std::time::Duration,
+    map: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, tenants::Model)>>,
+}
+
+impl TenantCache {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        Self { ttl, map: Default::default() }
+    }
+
+    fn get(&self, slug: &str) -> Option<tenants::Model> {
+        let map = self.map.read().ok()?;
+        map.get(slug).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, t)| t.clone())
+    }
+
+    fn put(&self, t: tenants::Model) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut map) = self.map.write() {
+            // Bounded: a flood of unknown slugs never reaches here, and known
+            // tenants are few; still, never let it grow without limit.
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(t.slug.clone(), (std::time::Instant::now(), t));
+        }
+    }
+
+    fn forget(&self, slug: &str) {
+        if let Ok(mut map) = self.map.write() {
+            map.remove(slug);
+        }
     }
 }

@@ -216,3 +216,14 @@ async fn platform_admin_login_and_bootstrap() {
     .problem(401, "invalid_credentials");
     t.call(Method::GET, None, None, "/api/v1/admin/tenants", None).await.problem(401, "unauthenticated");
 }
+
+#[tokio::test]
+async fn suspension_made_elsewhere_applies_within_the_tenant_cache_ttl() {
+    let t = spawn_app().await;
+    let a = t.tenant("acme").await;
+    t.get(&a, Some(&a.admin_token), "/api/v1/users/me").await.ok(200);
+    // Another server instance (here: straight SQL) suspends the tenant.
+    t.sql(&format!("UPDATE public.tenants SET status = 'suspended' WHERE id = '{}'", a.id)).await;
+    tokio::time::sleep(t.app.config.tenant_cache_ttl + std::time::Duration::from_millis(200)).await;
+    t.get(&a, Some(&a.admin_token), "/api/v1/users/me").await.problem(403, "tenant_suspended");
+}

@@ -1,0 +1,51 @@
+-- wrk script for the flash sale: POST /api/v1/events/{id}/tickets, quantity 1,
+-- rotating over the buyers' access tokens (BENCH_BUYERS: one a line) with a
+-- fresh Idempotency-Key per request (BENCH_RUN, thread id, counter).
+-- Prints "status <code> <count>" lines and "sample <code> <body>" for non-2xx.
+local threads, next_id = {}, 0
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+local tokens, body, path, run, n = {}, nil, nil, nil, 0
+statuses, sample = {}, nil -- globals: done() reads them with thread:get
+
+function init(args)
+  for line in io.lines(os.getenv("BENCH_BUYERS")) do
+    if #line > 0 then tokens[#tokens + 1] = line end
+  end
+  path = "/api/v1/events/" .. os.getenv("BENCH_EVENT") .. "/tickets"
+  body = string.format('{"session_id":"%s","ticket_type_id":"%s","quantity":1}',
+    os.getenv("BENCH_SESSION"), os.getenv("BENCH_TT"))
+  run = os.getenv("BENCH_RUN") or "run"
+end
+
+function request()
+  n = n + 1
+  local token = tokens[(n * 7 + id) % #tokens + 1]
+  return wrk.format("POST", path, {
+    ["X-Tenant"] = "bench",
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. token,
+    ["Idempotency-Key"] = string.format("%s-%d-%d", run, id, n),
+  }, body)
+end
+
+function response(status, headers, resp)
+  statuses[status] = (statuses[status] or 0) + 1
+  if status >= 300 and sample == nil then sample = status .. " " .. resp:sub(1, 300) end
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    local s = t:get("statuses")
+    for k, v in pairs(s) do total[k] = (total[k] or 0) + v end
+    local smp = t:get("sample")
+    if smp then io.write("sample ", smp:gsub("\n", " "), "\n") end
+  end
+  for k, v in pairs(total) do io.write(string.format("status %d %d\n", k, v)) end
+end
