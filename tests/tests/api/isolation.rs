@@ -44,6 +44,22 @@ async fn other_tenants_token_is_401_everywhere() {
         (Method::DELETE, format!("/api/v1/events/{eid}/sessions/{sid}"), None),
         (Method::GET, "/api/v1/audit".into(), None),
         (Method::GET, "/api/v1/audit/verify".into(), None),
+        (Method::GET, format!("/api/v1/sessions/{sid}/ticket-types"), None),
+        (Method::POST, format!("/api/v1/sessions/{sid}/ticket-types"), Some(json!({"name": "X", "price_minor": 0, "currency": "EUR", "capacity": 1}))),
+        (Method::GET, format!("/api/v1/sessions/{sid}/seats"), None),
+        (Method::GET, format!("/api/v1/sessions/{sid}/checkin-stats"), None),
+        (Method::GET, format!("/api/v1/sessions/{sid}/attendees"), None),
+        (Method::POST, format!("/api/v1/events/{eid}/sessions/{sid}/register"), Some(json!({}))),
+        (Method::DELETE, format!("/api/v1/events/{eid}/sessions/{sid}/register"), None),
+        (Method::POST, "/api/v1/holds".into(), Some(json!({"session_id": sid, "items": []}))),
+        (Method::POST, "/api/v1/orders".into(), Some(json!({"session_id": sid, "items": []}))),
+        (Method::POST, format!("/api/v1/events/{eid}/tickets"), Some(json!({"session_id": sid, "ticket_type_id": sid, "quantity": 1}))),
+        (Method::GET, "/api/v1/users/me/tickets".into(), None),
+        (Method::GET, "/api/v1/users/me/events".into(), None),
+        (Method::POST, "/api/v1/checkin".into(), Some(json!({"token": "x", "gate": "A"}))),
+        (Method::GET, "/api/v1/resale".into(), None),
+        (Method::GET, "/api/v1/settings".into(), None),
+        (Method::PUT, "/api/v1/settings".into(), Some(json!({"hold_minutes": 5}))),
     ];
     for (m, path, body) in &endpoints {
         // A's admin token presented to tenant B.
