@@ -42,10 +42,9 @@ end
 function done(summary, latency, requests)
   local total = {}
   for _, t in ipairs(threads) do
-    local s = t:get("statuses")
-    for k, v in pairs(s) do total[k] = (total[k] or 0) + v end
+    for k, v in pairs(t:get("statuses")) do total[k] = (total[k] or 0) + v end
     local smp = t:get("sample")
-    if smp then io.write("sample ", smp:gsub("\n", " "), "\n") end
+    if smp then io.write("sample ", (smp:gsub("\n", " ")), "\n") end
   end
   for k, v in pairs(total) do io.write(string.format("status %d %d\n", k, v)) end
 end

@@ -57,6 +57,18 @@ async fn register_login_and_me() {
     t.post(&a, None, "/api/v1/auth/login", json!({"email": "nobody@example.com", "password": PASSWORD}))
         .await
         .problem(401, "invalid_credentials");
+    t.post(&a, None, "/api/v1/auth/login", json!({"email": "ana@example.com\u{0}", "password": PASSWORD}))
+        .await
+        .problem(401, "invalid_credentials");
+    t.call(
+        Method::POST,
+        None,
+        None,
+        "/api/v1/admin/auth/login",
+        Some(json!({"email": "x\u{0}@y.z", "password": PASSWORD})),
+    )
+    .await
+    .problem(401, "invalid_credentials");
     t.get(&a, None, "/api/v1/users/me").await.problem(401, "unauthenticated");
     t.get(&a, Some("not.a.jwt"), "/api/v1/users/me").await.problem(401, "invalid_token");
 }
