@@ -155,11 +155,35 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: Config) -> TestApp {
+    spawn_app_full(config, None).await
+}
+
+/// Which realtime fan-out a test server uses (the default is in-process).
+#[derive(Debug, Clone)]
+pub enum Fanout {
+    Postgres,
+    Redis(String),
+}
+
+impl Fanout {
+    /// A `Realtime` on this backend, as another server instance would have.
+    pub async fn connect(&self, database_url: &str) -> std::sync::Arc<taquilla_realtime::Realtime> {
+        match self {
+            Fanout::Postgres => taquilla_realtime::Realtime::postgres(database_url).await.unwrap(),
+            Fanout::Redis(url) => taquilla_realtime::Realtime::redis(url).await.expect("Redis (make test starts it)"),
+        }
+    }
+}
+
+pub async fn spawn_app_full(config: Config, realtime: Option<Fanout>) -> TestApp {
     // One TLS stack: rustls on aws-lc-rs (reqwest is built without a provider).
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let db = fresh_database().await;
     let store = Store::connect(&db.url, 10).await.unwrap();
-    let app = App::new(store, config);
+    let mut app = App::new(store, config);
+    if let Some(f) = realtime {
+        app = app.with_realtime(f.connect(&db.url).await);
+    }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = taquilla_http::server(app.clone(), listener, Some(2)).unwrap();

@@ -47,6 +47,9 @@ struct Settings {
     /// instance take effect within this time). 0 disables the cache.
     #[arg(long, env = "TAQUILLA_TENANT_CACHE_MS", default_value_t = 1000, global = true)]
     tenant_cache_ms: u64,
+    /// Redis for the realtime fan-out; without it, PostgreSQL LISTEN/NOTIFY.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
+    redis_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +197,7 @@ async fn main() -> anyhow::Result<()> {
                     tracing::info!("created the first platform admin from TAQUILLA_BOOTSTRAP_ADMIN_EMAIL");
                 }
             }
+            let app = app.with_realtime(realtime(&s).await?);
             spawn_sweeper(app.clone());
             let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
             tracing::info!(%bind, "serving");
@@ -320,4 +324,22 @@ fn spawn_sweeper(app: App) {
             }
         }
     });
+}
+
+/// Live updates cross instances through Redis when it is configured and
+/// answers, else through PostgreSQL LISTEN/NOTIFY.
+async fn realtime(s: &Settings) -> anyhow::Result<std::sync::Arc<taquilla_realtime::Realtime>> {
+    if let Some(url) = &s.redis_url {
+        match taquilla_realtime::Realtime::redis(url).await {
+            Ok(rt) => {
+                tracing::info!("realtime fan-out through Redis");
+                return Ok(rt);
+            }
+            Err(e) => tracing::warn!(error = %e, "Redis unavailable; realtime falls back to PostgreSQL LISTEN/NOTIFY"),
+        }
+    }
+    let url = s.database_url.as_deref().context("DATABASE_URL is not set")?;
+    let rt = taquilla_realtime::Realtime::postgres(url).await.map_err(|e| anyhow::anyhow!("realtime listener: {e}"))?;
+    tracing::info!("realtime fan-out through PostgreSQL LISTEN/NOTIFY");
+    Ok(rt)
 }

@@ -12,7 +12,7 @@ use taquilla_core::settings::TenantSettings;
 use taquilla_core::status::SessionStatus;
 use taquilla_core::{Actor, Error, Result};
 use taquilla_store::outbox::{self, kind};
-use taquilla_store::TenantTx;
+use taquilla_store::{StockNote, TenantTx, AVAILABILITY_NOTE, SEAT_NOTE};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -209,29 +209,30 @@ pub(crate) async fn claim(
                 Claim::Held => ("held", hold_id),
                 Claim::Sold => ("sold", None),
             };
-            let r = tx
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "UPDATE seats SET status = $3, hold_id = $4 WHERE id = ANY($1) AND ticket_type_id = $2 AND status = 'available'",
-                    [l.seat_ids.clone().into(), l.tt.id.into(), status.into(), hold.into()],
-                ))
-                .await?;
-            if r.rows_affected() != l.seat_ids.len() as u64 {
+            let n = noted(
+                tx,
+                format!(
+                    "UPDATE seats SET status = $3, hold_id = $4 WHERE id = ANY($1) AND ticket_type_id = $2 \
+                     AND status = 'available' RETURNING {SEAT_NOTE}"
+                ),
+                vec![l.seat_ids.clone().into(), l.tt.id.into(), status.into(), hold.into()],
+            )
+            .await?;
+            if n != l.seat_ids.len() {
                 return Ok(Err(i));
             }
         }
         let col = how.column();
-        let r = tx
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                format!(
-                    "UPDATE ticket_types SET {col} = {col} + $2 \
-                     WHERE id = $1 AND deleted_at IS NULL AND sold + held + $2 <= capacity"
-                ),
-                [l.tt.id.into(), (l.quantity as i32).into()],
-            ))
-            .await?;
-        if r.rows_affected() != 1 {
+        let n = noted(
+            tx,
+            format!(
+                "UPDATE ticket_types SET {col} = {col} + $2 \
+                 WHERE id = $1 AND deleted_at IS NULL AND sold + held + $2 <= capacity RETURNING {AVAILABILITY_NOTE}"
+            ),
+            vec![l.tt.id.into(), (l.quantity as i32).into()],
+        )
+        .await?;
+        if n != 1 {
             return Ok(Err(i));
         }
     }
@@ -240,21 +241,38 @@ pub(crate) async fn claim(
 
 /// Held stock of these holds becomes sold (payment arrived).
 pub(crate) async fn settle(tx: &TenantTx, hold_id: Uuid) -> Result<()> {
-    tx.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "UPDATE ticket_types tt SET held = tt.held - x.q, sold = tt.sold + x.q \
-         FROM (SELECT ticket_type_id, sum(quantity)::int AS q FROM hold_items WHERE hold_id = $1 GROUP BY 1) x \
-         WHERE tt.id = x.ticket_type_id",
-        [hold_id.into()],
-    ))
+    noted(
+        tx,
+        format!(
+            "UPDATE ticket_types tt SET held = tt.held - x.q, sold = tt.sold + x.q \
+             FROM (SELECT ticket_type_id, sum(quantity)::int AS q FROM hold_items WHERE hold_id = $1 GROUP BY 1) x \
+             WHERE tt.id = x.ticket_type_id RETURNING {AVAILABILITY_NOTE}"
+        ),
+        vec![hold_id.into()],
+    )
     .await?;
-    tx.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "UPDATE seats SET status = 'sold', hold_id = NULL WHERE hold_id = $1 AND status = 'held'",
-        [hold_id.into()],
-    ))
+    noted(
+        tx,
+        format!("UPDATE seats SET status = 'sold', hold_id = NULL WHERE hold_id = $1 AND status = 'held' RETURNING {SEAT_NOTE}"),
+        vec![hold_id.into()],
+    )
     .await?;
     Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct NoteRow {
+    note: serde_json::Value,
+}
+
+/// Runs an UPDATE … RETURNING <note> and records the notes on the
+/// transaction. Returns how many rows it changed.
+pub(crate) async fn noted(tx: &TenantTx, sql: String, values: Vec<sea_orm::Value>) -> Result<usize> {
+    let rows =
+        NoteRow::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, sql, values)).all(&**tx).await?;
+    let n = rows.len();
+    tx.note(rows.into_iter().filter_map(|r| serde_json::from_value::<StockNote>(r.note).ok()));
+    Ok(n)
 }
 
 /// Held stock of these holds goes back on sale.
@@ -262,19 +280,23 @@ pub(crate) async fn release(tx: &TenantTx, hold_ids: &[Uuid]) -> Result<()> {
     if hold_ids.is_empty() {
         return Ok(());
     }
-    tx.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "UPDATE ticket_types tt SET held = tt.held - x.q \
-         FROM (SELECT ticket_type_id, sum(quantity)::int AS q FROM hold_items WHERE hold_id = ANY($1) GROUP BY 1) x \
-         WHERE tt.id = x.ticket_type_id",
-        [hold_ids.to_vec().into()],
-    ))
+    noted(
+        tx,
+        format!(
+            "UPDATE ticket_types tt SET held = tt.held - x.q \
+             FROM (SELECT ticket_type_id, sum(quantity)::int AS q FROM hold_items WHERE hold_id = ANY($1) GROUP BY 1) x \
+             WHERE tt.id = x.ticket_type_id RETURNING {AVAILABILITY_NOTE}"
+        ),
+        vec![hold_ids.to_vec().into()],
+    )
     .await?;
-    tx.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "UPDATE seats SET status = 'available', hold_id = NULL WHERE hold_id = ANY($1) AND status = 'held'",
-        [hold_ids.to_vec().into()],
-    ))
+    noted(
+        tx,
+        format!(
+            "UPDATE seats SET status = 'available', hold_id = NULL WHERE hold_id = ANY($1) AND status = 'held' RETURNING {SEAT_NOTE}"
+        ),
+        vec![hold_ids.to_vec().into()],
+    )
     .await?;
     Ok(())
 }
@@ -459,7 +481,7 @@ impl App {
             )
             .await?;
             let view = hold_view(&tx, id).await?;
-            tx.commit().await?;
+            self.commit_and_publish(tx).await?;
             return Ok(view);
         }
         Err(Error::internal_msg("hold retry loop exhausted"))
@@ -494,14 +516,14 @@ impl App {
             }
             _ => {}
         }
-        tx.commit().await
+        self.commit_and_publish(tx).await
     }
 
     /// Expires due holds and orders of some sections, in its own transaction.
     pub(crate) async fn release_expired_for(&self, tenant_id: Uuid, ticket_types: &[Uuid]) -> Result<usize> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         let n = release_expired(&tx, Some(ticket_types)).await?;
-        tx.commit().await?;
+        self.commit_and_publish(tx).await?;
         Ok(n)
     }
 
@@ -512,7 +534,7 @@ impl App {
         for tenant_id in taquilla_store::repo::tenants::all_ids(self.store.db()).await? {
             let tx = self.store.tenant_tx(tenant_id).await?;
             total += release_expired(&tx, None).await?;
-            tx.commit().await?;
+            self.commit_and_publish(tx).await?;
         }
         Ok(total)
     }

@@ -35,6 +35,9 @@ pub struct App {
     /// Tenants' ticket-signing keys, loaded on first use.
     pub signing_keys: Arc<signing::KeyCache>,
     pub tenant_cache: Arc<tenants::TenantCache>,
+    /// Live seat and availability changes (in-process unless a Redis or
+    /// PostgreSQL backend is attached with [`App::with_realtime`]).
+    pub realtime: Arc<taquilla_realtime::Realtime>,
 }
 
 impl App {
@@ -48,7 +51,23 @@ impl App {
             payments: taquilla_payments::Payments::default(),
             signing_keys: Arc::default(),
             tenant_cache,
+            realtime: taquilla_realtime::Realtime::local(),
         }
+    }
+
+    pub fn with_realtime(mut self, realtime: Arc<taquilla_realtime::Realtime>) -> Self {
+        self.realtime = realtime;
+        self
+    }
+
+    /// Commits, then announces the stock changes the transaction made.
+    pub(crate) async fn commit_and_publish(&self, tx: taquilla_store::TenantTx) -> taquilla_core::Result<()> {
+        let tenant_id = tx.tenant_id();
+        let notes = tx.commit_notes().await?;
+        if !notes.is_empty() {
+            self.realtime.publish(tenant_id, notes).await;
+        }
+        Ok(())
     }
 }
 

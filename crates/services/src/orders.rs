@@ -470,7 +470,7 @@ impl App {
             }
             let o = order_row(&tx, id, false).await?;
             let v = view(&tx, o).await?;
-            tx.commit().await?;
+            self.commit_and_publish(tx).await?;
             return Ok(v);
         }
         Err(Error::internal_msg("order retry loop exhausted"))
@@ -505,7 +505,7 @@ impl App {
                 serde_json::json!({ "hold_id": hold_id, "reason": "expired" }),
             )
             .await?;
-            tx.commit().await?;
+            self.commit_and_publish(tx).await?;
             return Err(
                 Error::conflict("hold_expired", "the hold expired; its seats were released").with_field("hold_id")
             );
@@ -554,7 +554,7 @@ impl App {
         }
         let o = order_row(&tx, id, false).await?;
         let v = view(&tx, o).await?;
-        tx.commit().await?;
+        self.commit_and_publish(tx).await?;
         Ok(v)
     }
 
@@ -576,7 +576,7 @@ impl App {
         match o.status.as_str() {
             "paid" => {
                 let v = view(&tx, o).await?;
-                tx.commit().await?;
+                self.commit_and_publish(tx).await?;
                 return Ok(v);
             }
             "pending" => {}
@@ -591,7 +591,7 @@ impl App {
         let hold_id = o.hold_id.ok_or_else(|| Error::internal_msg("pending order without hold"))?;
         if o.expires_at.is_some_and(|e| e <= now()) {
             expire_order(&tx, &o, hold_id).await?;
-            tx.commit().await?;
+            self.commit_and_publish(tx).await?;
             return Err(Error::conflict("order_expired", "the order expired before payment; its stock was released"));
         }
         settle(&tx, hold_id).await?;
@@ -604,7 +604,7 @@ impl App {
         issue_tickets(&tx, id, o.session_id, o.user_id).await?;
         let o = order_row(&tx, id, false).await?;
         let v = view(&tx, o).await?;
-        tx.commit().await?;
+        self.commit_and_publish(tx).await?;
         Ok(v)
     }
 
@@ -633,7 +633,7 @@ impl App {
         outbox::emit(&tx, kind::ORDER_CANCELLED, id, serde_json::json!({ "order_id": id })).await?;
         let o = order_row(&tx, id, false).await?;
         let v = view(&tx, o).await?;
-        tx.commit().await?;
+        self.commit_and_publish(tx).await?;
         Ok(v)
     }
 }
@@ -673,19 +673,23 @@ pub(crate) async fn void_paid_order(tx: &TenantTx, order_id: Uuid) -> Result<()>
 /// Voids active tickets matching `filter` (with `$1` = `id`), returning
 /// their seats and counts to stock, with a `ticket.voided` event each.
 pub(crate) async fn void_tickets(tx: &TenantTx, filter: &str, id: Uuid) -> Result<()> {
-    tx.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
+    use taquilla_store::{AVAILABILITY_NOTE, SEAT_NOTE};
+    crate::holds::noted(
+        tx,
         format!(
             "WITH v AS (UPDATE tickets SET status = 'void', version = version + 1, updated_at = now() \
                         WHERE {filter} AND status = 'active' RETURNING id, ticket_type_id, seat_id), \
-                  s AS (UPDATE seats SET status = 'available', hold_id = NULL WHERE id IN (SELECT seat_id FROM v)), \
+                  s AS (UPDATE seats SET status = 'available', hold_id = NULL WHERE id IN (SELECT seat_id FROM v) \
+                        RETURNING {SEAT_NOTE}), \
                   c AS (UPDATE ticket_types tt SET sold = tt.sold - x.n \
-                        FROM (SELECT ticket_type_id, count(*)::int AS n FROM v GROUP BY 1) x WHERE tt.id = x.ticket_type_id) \
-             INSERT INTO outbox (id, event_type, aggregate_id, payload) \
-             SELECT gen_random_uuid(), 'ticket.voided', v.id, jsonb_build_object('ticket_id', v.id) FROM v"
+                        FROM (SELECT ticket_type_id, count(*)::int AS n FROM v GROUP BY 1) x WHERE tt.id = x.ticket_type_id \
+                        RETURNING {AVAILABILITY_NOTE}), \
+                  o AS (INSERT INTO outbox (id, event_type, aggregate_id, payload) \
+                        SELECT gen_random_uuid(), 'ticket.voided', v.id, jsonb_build_object('ticket_id', v.id) FROM v) \
+             SELECT note FROM s UNION ALL SELECT note FROM c"
         ),
-        [id.into()],
-    ))
+        vec![id.into()],
+    )
     .await?;
     Ok(())
 }

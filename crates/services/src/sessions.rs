@@ -231,7 +231,7 @@ impl App {
         if cancelling {
             cancel_cascade(&tx, s.id).await?;
         }
-        tx.commit().await?;
+        self.commit_and_publish(tx).await?;
         Ok(s.into())
     }
 

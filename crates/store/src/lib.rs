@@ -7,9 +7,11 @@ pub mod audit;
 pub mod entity;
 pub mod outbox;
 pub mod repo;
+mod stock;
 mod tx;
 
 pub use sea_orm;
+pub use stock::{StockNote, AVAILABILITY_NOTE, SEAT_NOTE};
 pub use tx::{schema_name, PlatformTx, Store, TenantTx};
 
 use sea_orm::DbErr;

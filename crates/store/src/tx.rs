@@ -28,6 +28,8 @@ pub struct Store {
 pub struct TenantTx {
     tx: DatabaseTransaction,
     tenant_id: Uuid,
+    /// Stock changes to announce once (and only if) the transaction commits.
+    notes: std::sync::Mutex<Vec<crate::StockNote>>,
 }
 
 impl TenantTx {
@@ -37,6 +39,21 @@ impl TenantTx {
 
     pub async fn commit(self) -> Result<()> {
         Ok(self.tx.commit().await?)
+    }
+
+    /// Records a stock change for the realtime feed.
+    pub fn note(&self, notes: impl IntoIterator<Item = crate::StockNote>) {
+        if let Ok(mut v) = self.notes.lock() {
+            v.extend(notes);
+        }
+    }
+
+    /// Commits and hands back the stock changes it made; a rolled-back
+    /// transaction (dropped without commit) announces nothing.
+    pub async fn commit_notes(self) -> Result<Vec<crate::StockNote>> {
+        let notes = self.notes.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        self.tx.commit().await?;
+        Ok(notes)
     }
 }
 
@@ -92,7 +109,7 @@ impl Store {
     pub async fn tenant_tx(&self, tenant_id: Uuid) -> Result<TenantTx> {
         let tx = self.db.begin().await?;
         tx.execute_unprepared(&format!("SET LOCAL search_path TO {}, public", schema_name(tenant_id))).await?;
-        Ok(TenantTx { tx, tenant_id })
+        Ok(TenantTx { tx, tenant_id, notes: Default::default() })
     }
 
     pub async fn platform_tx(&self) -> Result<PlatformTx> {
@@ -141,7 +158,7 @@ impl Store {
         tx.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await?;
         tx.execute_unprepared(&format!("SET LOCAL search_path TO {schema}, public")).await?;
         TenantMigrator::up(&tx, None).await?;
-        let (ttx, seeded) = seed(TenantTx { tx, tenant_id }).await?;
+        let (ttx, seeded) = seed(TenantTx { tx, tenant_id, notes: Default::default() }).await?;
         ttx.commit().await?;
         Ok((tenant, seeded))
     }

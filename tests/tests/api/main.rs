@@ -8,6 +8,7 @@ mod checkin;
 mod events;
 mod isolation;
 mod openapi;
+mod realtime;
 mod registrations;
 mod resale;
 mod roles;
