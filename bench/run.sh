@@ -59,6 +59,7 @@ need python3 || { say "python3 is needed"; exit 1; }
 cargo build --release -q -p taquilla
 BIN=target/release/taquilla
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 TMP=$(mktemp -d -t taquilla-bench.XXXXXX)
 SERVER="" TRACE_SERVER="" PROXY=""
 stop() { # pid...: stops processes this script started
@@ -122,7 +123,9 @@ to_ms() { python3 -c "import sys,re; v=sys.argv[1]; m=re.match(r'([\d.]+)(us|ms|
 # SET LOCAL, the page query, COMMIT). Prints "tps p50_ms? p99_ms" (latency avg used for p50 column).
 run_pgbench() {
   local script=$1 out
-  out=$("$PGBENCH" -n -M prepared -c "$CONNS" -j 2 -T "$SECS" -r -f "$script" "$BENCH_URL" 2>&1)
+  if ! out=$("$PGBENCH" -n -M prepared -c "$CONNS" -j 2 -T "$SECS" -r -f "$script" "$BENCH_URL" 2>&1); then
+    echo "$out" >&2; say "pgbench $script failed"; return 1
+  fi
   local tps lat
   tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
   lat=$(awk '/latency average/ {print $4}' <<<"$out")
@@ -150,9 +153,8 @@ say "warming up"
 wrk -t$THREADS -c"$CONNS" -d3s -H 'X-Tenant: bench' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/events" >/dev/null
 say "healthz";  read -r H_RPS H_P50 H_P99 < <(run_wrk "http://127.0.0.1:$PORT/healthz")
 say "events";   read -r L_RPS L_P50 L_P99 < <(run_wrk "http://127.0.0.1:$PORT/api/v1/events?per_page=20")
-say "pgbench list";   read -r L_TPS L_LAT < <(run_pgbench "$LIST_SQL")
 say "search";   read -r S_RPS S_P50 S_P99 < <(run_wrk "http://127.0.0.1:$PORT/api/v1/events/search?q=conc")
-say "pgbench search"; read -r S_TPS S_LAT < <(run_pgbench "$SEARCH_SQL")
+# (their pgbench yardsticks run below, once the server has stopped)
 
 ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\")*100:.0f}%')"; }
 q() { psql "$BENCH_URL" -v ON_ERROR_STOP=1 -Atq -c "SET search_path TO $SCHEMA, public" -c "$1"; }
@@ -315,16 +317,6 @@ if [ "$SO_SOLD" = "$SELLOUT_CAP" ]; then SOLD_OUT="sold out"; else SOLD_OUT="NOT
 say "flash sale consistent=$FS_CONSISTENT (flash: +$((FS_AFTER - FS_BEFORE)) sold for $FS_OK 2xx; sell-out: sold $SO_SOLD/$SELLOUT_CAP for $SO_OK 2xx)"
 printf '%s\n' "$CONSIST_ROWS" >&2
 
-say "hotrow.sh $CONNS $SECS (scratch database $HOTROW_DB)"
-psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $HOTROW_DB WITH (FORCE)" -c "CREATE DATABASE $HOTROW_DB" >/dev/null
-HOT_OUT=$("$HOTROW_SH" "$CONNS" "$SECS" "$HOTROW_URL")
-echo "$HOT_OUT" >&2
-hot() { awk -v s="hotrow-$1" -v k="$2" '$1==s { for (i=2;i<=NF;i++) { split($i,a,"="); if (a[1]==k) print a[2] } }' <<<"$HOT_OUT"; }
-HOT_TX=$(hot tx tps) HOT_TX_LAT=$(hot tx latency_avg_ms) HOT_TX_OK=$(hot tx consistent)
-HOT_CTE=$(hot cte tps) HOT_CTE_LAT=$(hot cte latency_avg_ms) HOT_CTE_OK=$(hot cte consistent)
-[ -n "$HOT_TX" ] && [ -n "$HOT_CTE" ] || { say "could not read hotrow.sh output"; exit 1; }
-psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $HOTROW_DB WITH (FORCE)" >/dev/null
-
 # ---------------------------------------------------------------------------
 # Check-in through HTTP: every request a different real ticket.
 export BENCH_TOKENS=$TMP/checkin_tokens.txt BENCH_STAFF=$STAFF_TOKEN BENCH_THREADS=$THREADS
@@ -340,6 +332,23 @@ CI_WRAPPED=$(awk '/^wrapped/ {print $2}' "$TMP/checkin.out")
 CI_CODES=$(problem_codes checkin)
 if within $((CI_AFTER - CI_BEFORE)) "$CI_OK" && [ "$CI_NON" = 0 ]; then CI_CONSISTENT=yes; else CI_CONSISTENT=no; fi
 say "check-in consistent=$CI_CONSISTENT (+$((CI_AFTER - CI_BEFORE)) used for $CI_OK 2xx, $CI_NON non-2xx, $CI_WRAPPED past the end)"
+
+# ---------------------------------------------------------------------------
+# The PostgreSQL yardsticks run with the server stopped, so its idle pool
+# neither holds connections (max_connections is shared with everyone) nor CPU.
+stop "$SERVER"; SERVER=""
+say "pgbench list";   read -r L_TPS L_LAT < <(run_pgbench "$LIST_SQL")
+say "pgbench search"; read -r S_TPS S_LAT < <(run_pgbench "$SEARCH_SQL")
+
+say "hotrow.sh $CONNS $SECS (scratch database $HOTROW_DB)"
+psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $HOTROW_DB WITH (FORCE)" -c "CREATE DATABASE $HOTROW_DB" >/dev/null
+HOT_OUT=$("$HOTROW_SH" "$CONNS" "$SECS" "$HOTROW_URL")
+echo "$HOT_OUT" >&2
+hot() { awk -v s="hotrow-$1" -v k="$2" '$1==s { for (i=2;i<=NF;i++) { split($i,a,"="); if (a[1]==k) print a[2] } }' <<<"$HOT_OUT"; }
+HOT_TX=$(hot tx tps) HOT_TX_LAT=$(hot tx latency_avg_ms) HOT_TX_OK=$(hot tx consistent)
+HOT_CTE=$(hot cte tps) HOT_CTE_LAT=$(hot cte latency_avg_ms) HOT_CTE_OK=$(hot cte consistent)
+[ -n "$HOT_TX" ] && [ -n "$HOT_CTE" ] || { say "could not read hotrow.sh output"; exit 1; }
+psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $HOTROW_DB WITH (FORCE)" >/dev/null
 
 # ---------------------------------------------------------------------------
 # pgbench yardsticks for check-in and the audit append. Copies of the door
@@ -413,6 +422,7 @@ read -r PA_TPS PA_AVG PA_P50 PA_P99 PA_N PA_FAIL < <(pg_run audit "$AUDIT_SQL" "
 
 # ---------------------------------------------------------------------------
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 if python3 -c "import sys; sys.exit(0 if float('$PA_TPS') < float('$HOT_TX') else 1)"; then
   AUDIT_VS_HOT="the audit lock, not the stock row, is the lower ceiling for a flash sale on this machine."
 else
@@ -508,6 +518,9 @@ verification, JSON and the tenant lookup.
 All of this runs on $(nproc) cores shared by wrk, the server, pgbench and
 PostgreSQL's backends: CPU the load generator or extra round trips use is taken
 from the database, and every lock hold time stretches with each context switch.
+Load average (1, 5, 15 min) when the measurements began: $LOAD_START; at the end:
+$LOAD_END. Anything else running on the machine shows up there and in every figure
+above, HTTP and pgbench alike; compare runs by their ratios.
 
 $(details "Trace: one buy (POST /events/{id}/tickets)" "$TMP/trace-buy.txt")
 

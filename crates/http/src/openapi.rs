@@ -103,6 +103,9 @@ impl Modify for Conventions {
             let tenant_scoped = path.starts_with("/api/v1/") && !path.starts_with("/api/v1/admin/");
             let public = PUBLIC_OPS.contains(&path.as_str()) || !path.starts_with("/api/v1/");
             for (method, op) in operations(item) {
+                if path.starts_with("/api/v1/") {
+                    problem_responses(op);
+                }
                 if tenant_scoped {
                     op.parameters.get_or_insert_with(Vec::new).insert(0, tenant_header());
                 }
@@ -116,6 +119,34 @@ impl Modify for Conventions {
             }
         }
     }
+}
+
+/// Errors are `application/problem+json` (RFC 9457), whatever the
+/// annotation said, and any status not listed is still a problem document.
+fn problem_responses(op: &mut Operation) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let is_problem =
+        |c: &utoipa::openapi::Content| matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem"));
+    for resp in op.responses.responses.values_mut() {
+        if let RefOr::T(r) = resp {
+            if r.content.get("application/json").is_some_and(is_problem) {
+                if let Some(c) = r.content.shift_remove("application/json") {
+                    r.content.insert(crate::problem::PROBLEM_JSON.to_owned(), c);
+                }
+            }
+        }
+    }
+    op.responses.responses.entry("default".to_owned()).or_insert_with(|| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("An error, as an RFC 9457 problem document with a stable `code`")
+                .content(
+                    crate::problem::PROBLEM_JSON,
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build(),
+        )
+    });
 }
 
 fn operations(item: &mut utoipa::openapi::PathItem) -> Vec<(&'static str, &mut Operation)> {
