@@ -195,15 +195,17 @@ t_checkin() { # the last tokens of the list: the HTTP scanners start from the fi
   curl -sf -o /dev/null "${H[@]}" -H "Authorization: Bearer $STAFF_TOKEN" \
     -d "{\"token\":\"$(sed -n "$((CHECKIN_N - $1 + 1))p" "$TMP/checkin_tokens.txt")\",\"gate\":\"T\"}" "$TURL/api/v1/checkin"; }
 # trace NAME FUNC: two warm-up calls (statement caches), then the fewest
-# round trips of three traced calls (the 5 s expiry sweeper may add some).
+# round trips of five traced calls, ~0.15 s apart: the 5 s expiry sweeper may
+# add some, and so does the tenant lookup when the server's tenant cache (up
+# to 1 s) has expired; the fewest is the steady state under load.
 # The server's pool holds one connection, so the log is one ordered stream.
 # Writes $TMP/trace-NAME.txt; prints "round_trips pings commits transactions".
 trace() {
   local name=$1 fn=$2 i n0 n1 best=""
   $fn 1; $fn 2
-  for i in 3 4 5; do
+  for i in 3 4 5 6 7; do
     # The pool's release ping runs after the response: let it land in this window.
-    sleep 0.3; n0=$(wc -l <"$TMP/trace.log"); $fn "$i"; sleep 0.3; n1=$(wc -l <"$TMP/trace.log")
+    n0=$(wc -l <"$TMP/trace.log"); $fn "$i"; sleep 0.1; n1=$(wc -l <"$TMP/trace.log")
     if [ -z "$best" ] || [ $((n1 - n0)) -lt "$best" ]; then
       best=$((n1 - n0)); sed -n "$((n0 + 1)),${n1}p" "$TMP/trace.log" >"$TMP/trace-$name.txt"
     fi
@@ -427,7 +429,6 @@ read -r PA_TPS PA_AVG PA_P50 PA_P99 PA_N PA_FAIL < <(pg_run audit "$AUDIT_SQL" "
 
 # ---------------------------------------------------------------------------
 CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
-LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 if [ "$TENANT_RT" = 1 ]; then
   TENANT_NOTE="Every request also looks its tenant up (one round trip)."
 else
@@ -529,9 +530,9 @@ and queueing for the pool while the audit lock is held.
 All of this runs on $(nproc) cores shared by wrk, the server, pgbench and
 PostgreSQL's backends: CPU the load generator or extra round trips use is taken
 from the database, and every lock hold time stretches with each context switch.
-Load average (1, 5, 15 min) when the measurements began: $LOAD_START; at the end:
-$LOAD_END. Anything else running on the machine shows up there and in every figure
-above, HTTP and pgbench alike; compare runs by their ratios.
+Load average (1, 5, 15 min) just before the measurements, i.e. other work on the
+machine: $LOAD_START. Whatever else runs shows up in every figure above, HTTP and
+pgbench alike; compare runs by their ratios.
 
 $(details "Trace: one buy (POST /events/{id}/tickets)" "$TMP/trace-buy.txt")
 

@@ -199,6 +199,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let app = app.with_realtime(realtime(&s).await?);
             spawn_sweeper(app.clone());
+            spawn_audit_sealer(app.clone());
             let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
             tracing::info!(%bind, "serving");
             taquilla_http::server(app, listener, workers)?.await?;
@@ -282,6 +283,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let mut broken = 0;
             for (label, id) in targets {
+                // verify_audit seals pending rows first, then checks the chain.
                 let v = app.verify_audit(id).await.map_err(core_err)?;
                 if v.ok {
                     println!("{label}: ok ({} rows)", v.rows);
@@ -342,4 +344,24 @@ async fn realtime(s: &Settings) -> anyhow::Result<std::sync::Arc<taquilla_realti
     let rt = taquilla_realtime::Realtime::postgres(url).await.map_err(|e| anyhow::anyhow!("realtime listener: {e}"))?;
     tracing::info!("realtime fan-out through PostgreSQL LISTEN/NOTIFY");
     Ok(rt)
+}
+
+/// Chains freshly written audit rows a few times a second, and every
+/// minute sweeps all chains for rows another (perhaps crashed) process left.
+fn spawn_audit_sealer(app: App) {
+    tokio::spawn(async move {
+        if let Err(e) = app.seal_all_audit().await {
+            tracing::warn!(error = ?e, "initial audit seal failed");
+        }
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut n: u64 = 0;
+        loop {
+            tick.tick().await;
+            n += 1;
+            let r = if n.is_multiple_of(240) { app.seal_all_audit().await } else { app.seal_dirty_audit().await };
+            if let Err(e) = r {
+                tracing::warn!(error = ?e, "audit sealer pass failed");
+            }
+        }
+    });
 }

@@ -38,6 +38,7 @@ pub struct App {
     /// Live seat and availability changes (in-process unless a Redis or
     /// PostgreSQL backend is attached with [`App::with_realtime`]).
     pub realtime: Arc<taquilla_realtime::Realtime>,
+    pub(crate) audit_dirty: Arc<audit::Dirty>,
 }
 
 impl App {
@@ -52,6 +53,7 @@ impl App {
             signing_keys: Arc::default(),
             tenant_cache,
             realtime: taquilla_realtime::Realtime::local(),
+            audit_dirty: Arc::default(),
         }
     }
 

@@ -130,6 +130,21 @@ async fn order_by_key(tx: &TenantTx, user_id: Uuid, key: &str) -> Result<Option<
     .await?)
 }
 
+/// The order an earlier request with this key placed, if any. The same key
+/// with another body is refused.
+async fn replay_in(tx: &TenantTx, user_id: Uuid, key: &str, hash: &str) -> Result<Option<OrderView>> {
+    let Some(o) = order_by_key(tx, user_id, key).await? else { return Ok(None) };
+    if o.request_hash.as_deref() != Some(hash) {
+        return Err(Error::new(
+            taquilla_core::ErrorKind::Validation,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for a different request",
+        )
+        .with_field("Idempotency-Key"));
+    }
+    Ok(Some(view(tx, o).await?))
+}
+
 async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
     let items = OrderItemView::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
@@ -354,11 +369,8 @@ impl App {
         event_id: Option<Uuid>,
     ) -> Result<(OrderView, bool)> {
         let hash = request_hash(&input);
-        if let Some(k) = &key {
-            if let Some(v) = self.replay(actor, tenant_id, &k.0, &hash).await? {
-                return Ok((v, false));
-            }
-        }
+        // The replay check runs inside each path's own transaction: a keyed
+        // purchase costs no extra transaction.
         let result = match (&input.hold_id, &input.session_id, &input.items) {
             (Some(h), None, None) => self.order_from_hold(actor, tenant_id, settings, *h, key.as_ref(), &hash).await,
             (None, Some(s), Some(items)) => {
@@ -383,24 +395,15 @@ impl App {
                 }
                 Err(e)
             }
-            (r, _) => r.map(|v| (v, true)),
+            (r, _) => r,
         }
     }
 
     async fn replay(&self, actor: &Actor, tenant_id: Uuid, key: &str, hash: &str) -> Result<Option<OrderView>> {
         let tx = self.store.tenant_tx(tenant_id).await?;
-        let Some(o) = order_by_key(&tx, actor.user_id, key).await? else { return Ok(None) };
-        if o.request_hash.as_deref() != Some(hash) {
-            return Err(Error::new(
-                taquilla_core::ErrorKind::Validation,
-                "idempotency_key_reused",
-                "this Idempotency-Key was used for a different request",
-            )
-            .with_field("Idempotency-Key"));
-        }
-        let v = view(&tx, o).await?;
+        let v = replay_in(&tx, actor.user_id, key, hash).await?;
         tx.commit().await?;
-        Ok(Some(v))
+        Ok(v)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -413,9 +416,15 @@ impl App {
         items: &[ItemInput],
         key: Option<&IdempotencyKey>,
         hash: &str,
-    ) -> Result<OrderView> {
+    ) -> Result<(OrderView, bool)> {
         for attempt in 0..2 {
             let tx = self.store.tenant_tx(tenant_id).await?;
+            if let Some(k) = key {
+                if let Some(v) = replay_in(&tx, actor.user_id, &k.0, hash).await? {
+                    tx.commit().await?;
+                    return Ok((v, false));
+                }
+            }
             let (event, session) = visible_session(&tx, Some(actor), session_id).await?;
             if event_id.is_some_and(|e| e != event.id) {
                 return Err(Error::validation("session_id", "not_in_event", "the session is not part of this event"));
@@ -471,7 +480,7 @@ impl App {
             let o = order_row(&tx, id, false).await?;
             let v = view(&tx, o).await?;
             self.commit_and_publish(tx).await?;
-            return Ok(v);
+            return Ok((v, true));
         }
         Err(Error::internal_msg("order retry loop exhausted"))
     }
@@ -484,8 +493,14 @@ impl App {
         hold_id: Uuid,
         key: Option<&IdempotencyKey>,
         hash: &str,
-    ) -> Result<OrderView> {
+    ) -> Result<(OrderView, bool)> {
         let tx = self.store.tenant_tx(tenant_id).await?;
+        if let Some(k) = key {
+            if let Some(v) = replay_in(&tx, actor.user_id, &k.0, hash).await? {
+                tx.commit().await?;
+                return Ok((v, false));
+            }
+        }
         let h = lock_hold(&tx, hold_id, actor.user_id).await?;
         if h.status != "active" {
             return Err(Error::conflict("hold_not_active", format!("the hold is {}", h.status)).with_field("hold_id"));
@@ -555,7 +570,7 @@ impl App {
         let o = order_row(&tx, id, false).await?;
         let v = view(&tx, o).await?;
         self.commit_and_publish(tx).await?;
-        Ok(v)
+        Ok((v, true))
     }
 
     pub async fn get_order(&self, actor: &Actor, tenant_id: Uuid, id: Uuid) -> Result<OrderView> {

@@ -1,7 +1,12 @@
 //! The hash-chained audit log. Each row's `hash` is SHA-256 over the previous
 //! row's hash and this row's canonical fields, so editing or deleting a row
-//! breaks every hash after it. Appends serialize on a table lock (readers are
-//! not blocked), which is what keeps the chain a chain under concurrency.
+//! breaks every hash after it.
+//!
+//! Requests append rows with a plain INSERT (no lock: a tenant-wide lock per
+//! mutating request made the log the platform's slowest path). The sealer
+//! then chains unsealed rows in `seq` order, numbering them with
+//! `chain_seq`; sealers of one chain serialize on an advisory lock, writers
+//! never wait for them. A row is tamper-evident once sealed.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
@@ -41,8 +46,10 @@ pub struct AuditRow {
     pub ip: Option<String>,
     pub status: i32,
     pub created_at: DateTime<Utc>,
-    pub prev_hash: String,
-    pub hash: String,
+    /// Null until the sealer chains the row (normally within a second).
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    pub chain_seq: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -82,31 +89,17 @@ fn compute_hash(prev: &str, r: &NewAuditRow, id: Uuid) -> String {
     hex::encode(Sha256::digest(fields.join("\u{1f}").as_bytes()))
 }
 
-/// Appends one row. `db` must be a transaction scoped to the chain's schema.
+/// Appends one row, unsealed. `db` must be scoped to the chain's schema.
 pub async fn append(db: &impl ConnectionTrait, chain: Chain, row: NewAuditRow) -> Result<()> {
     let table = chain.table();
-    db.execute_unprepared(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")).await?;
-    #[derive(FromQueryResult)]
-    struct Last {
-        hash: String,
-    }
-    let last = Last::find_by_statement(Statement::from_string(
-        DbBackend::Postgres,
-        format!("SELECT hash FROM {table} ORDER BY seq DESC LIMIT 1"),
-    ))
-    .one(db)
-    .await?;
-    let prev = last.map_or_else(|| GENESIS.to_owned(), |l| l.hash);
-    let id = Uuid::now_v7();
-    let hash = compute_hash(&prev, &row, id);
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!(
-            "INSERT INTO {table} (id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            "INSERT INTO {table} (id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         ),
         [
-            id.into(),
+            Uuid::now_v7().into(),
             row.tenant_id.into(),
             row.actor_id.into(),
             row.actor_role.into(),
@@ -116,12 +109,80 @@ pub async fn append(db: &impl ConnectionTrait, chain: Chain, row: NewAuditRow) -
             row.ip.into(),
             row.status.into(),
             row.created_at.into(),
-            prev.into(),
-            hash.into(),
         ],
     ))
     .await?;
     Ok(())
+}
+
+fn fields(r: &AuditRow) -> NewAuditRow {
+    NewAuditRow {
+        tenant_id: r.tenant_id,
+        actor_id: r.actor_id,
+        actor_role: r.actor_role.clone(),
+        action: r.action.clone(),
+        resource: r.resource.clone(),
+        request_id: r.request_id.clone(),
+        ip: r.ip.clone(),
+        status: r.status,
+        created_at: r.created_at,
+    }
+}
+
+/// Chains up to 5,000 unsealed rows, oldest first. `db` must be a
+/// transaction scoped to the chain's schema. Returns how many it sealed.
+pub async fn seal(db: &impl ConnectionTrait, chain: Chain) -> Result<usize> {
+    let table = chain.table();
+    // One sealer per chain at a time; appenders are not blocked.
+    db.execute_raw(Statement::from_string(
+        DbBackend::Postgres,
+        format!("SELECT pg_advisory_xact_lock(hashtext('taquilla-audit-seal:' || current_schema() || ':{table}'))"),
+    ))
+    .await?;
+    let pending = AuditRow::find_by_statement(Statement::from_string(
+        DbBackend::Postgres,
+        format!("SELECT * FROM {table} WHERE chain_seq IS NULL ORDER BY seq LIMIT 5000"),
+    ))
+    .all(db)
+    .await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    #[derive(FromQueryResult)]
+    struct Last {
+        hash: Option<String>,
+        chain_seq: Option<i64>,
+    }
+    let last = Last::find_by_statement(Statement::from_string(
+        DbBackend::Postgres,
+        format!("SELECT hash, chain_seq FROM {table} WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1"),
+    ))
+    .one(db)
+    .await?;
+    let (mut prev, mut n) = match last {
+        Some(Last { hash: Some(h), chain_seq: Some(c) }) => (h, c),
+        _ => (GENESIS.to_owned(), 0),
+    };
+    let (mut ids, mut seqs, mut prevs, mut hashes) = (vec![], vec![], vec![], vec![]);
+    for r in &pending {
+        n += 1;
+        let hash = compute_hash(&prev, &fields(r), r.id);
+        ids.push(r.id);
+        seqs.push(n);
+        prevs.push(prev.clone());
+        hashes.push(hash.clone());
+        prev = hash;
+    }
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!(
+            "UPDATE {table} a SET chain_seq = u.c, prev_hash = u.p, hash = u.h \
+             FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[]) AS u(id, c, p, h) WHERE a.id = u.id"
+        ),
+        [ids.into(), seqs.into(), prevs.into(), hashes.into()],
+    ))
+    .await?;
+    Ok(pending.len())
 }
 
 pub async fn list(db: &impl ConnectionTrait, chain: Chain, page: PageRequest) -> Result<Page<AuditRow>> {
@@ -148,61 +209,62 @@ pub async fn list(db: &impl ConnectionTrait, chain: Chain, page: PageRequest) ->
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Verification {
     pub ok: bool,
+    /// Sealed rows checked.
     pub rows: u64,
-    /// The first row whose stored hash or link does not match, if any.
+    /// Rows not yet chained (written in the last moments).
+    pub unsealed: u64,
+    /// The first row (by `chain_seq`) whose stored hash or link does not match, if any.
     pub broken_at_seq: Option<i64>,
     pub reason: Option<String>,
 }
 
-/// Recomputes the whole chain. An edited row fails its own hash; a deleted
-/// row breaks the `prev_hash` link of the row after it.
+/// Recomputes the whole chain in `chain_seq` order. An edited row fails its
+/// own hash; a removed row breaks the `prev_hash` link of the row after it.
 pub async fn verify(db: &impl ConnectionTrait, chain: Chain) -> Result<Verification> {
     let table = chain.table();
+    #[derive(FromQueryResult)]
+    struct N {
+        n: i64,
+    }
+    let unsealed = N::find_by_statement(Statement::from_string(
+        DbBackend::Postgres,
+        format!("SELECT count(*) AS n FROM {table} WHERE chain_seq IS NULL"),
+    ))
+    .one(db)
+    .await?
+    .map_or(0, |n| n.n.max(0) as u64);
     let mut prev = GENESIS.to_owned();
     let mut rows = 0u64;
     let mut after: i64 = 0;
     loop {
         let batch = AuditRow::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            format!("SELECT * FROM {table} WHERE seq > $1 ORDER BY seq LIMIT 1000"),
+            format!("SELECT * FROM {table} WHERE chain_seq > $1 ORDER BY chain_seq LIMIT 1000"),
             [after.into()],
         ))
         .all(db)
         .await?;
         if batch.is_empty() {
-            return Ok(Verification { ok: true, rows, broken_at_seq: None, reason: None });
+            return Ok(Verification { ok: true, rows, unsealed, broken_at_seq: None, reason: None });
         }
         for r in batch {
-            after = r.seq;
+            after = r.chain_seq.unwrap_or(after);
             rows += 1;
             let broken = |reason: &str| Verification {
                 ok: false,
                 rows,
-                broken_at_seq: Some(r.seq),
+                unsealed,
+                broken_at_seq: r.chain_seq,
                 reason: Some(reason.to_owned()),
             };
-            if r.prev_hash != prev {
+            if r.prev_hash.as_deref() != Some(prev.as_str()) {
                 return Ok(broken("link to the previous row is broken (a row was removed or reordered)"));
             }
-            let again = compute_hash(
-                &r.prev_hash,
-                &NewAuditRow {
-                    tenant_id: r.tenant_id,
-                    actor_id: r.actor_id,
-                    actor_role: r.actor_role.clone(),
-                    action: r.action.clone(),
-                    resource: r.resource.clone(),
-                    request_id: r.request_id.clone(),
-                    ip: r.ip.clone(),
-                    status: r.status,
-                    created_at: r.created_at,
-                },
-                r.id,
-            );
-            if again != r.hash {
+            let again = compute_hash(&prev, &fields(&r), r.id);
+            if r.hash.as_deref() != Some(again.as_str()) {
                 return Ok(broken("row content does not match its hash (the row was edited)"));
             }
-            prev = r.hash;
+            prev = again;
         }
     }
 }

@@ -89,6 +89,9 @@ impl Store {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(10))
+            // A ping per checkout is a round trip per transaction; only
+            // connections idle long enough to have gone stale get one.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false);
         let db = Database::connect(opts).await?;
         Ok(Self { db })

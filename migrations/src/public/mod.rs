@@ -8,5 +8,8 @@ pub(crate) fn all() -> Vec<Box<dyn MigrationTrait>> {
 
 /// In order of application: (name, SQL).
 pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
-    vec![("p0001_platform", include_str!("p0001_platform.sql"))]
+    vec![
+        ("p0001_platform", include_str!("p0001_platform.sql")),
+        ("p0002_audit_sealing", include_str!("p0002_audit_sealing.sql")),
+    ]
 }

@@ -11,5 +11,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
     vec![
         ("t0001_foundation", include_str!("t0001_foundation.sql")),
         ("t0002_ticketing", include_str!("t0002_ticketing.sql")),
+        ("t0003_audit_sealing", include_str!("t0003_audit_sealing.sql")),
     ]
 }

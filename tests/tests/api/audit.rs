@@ -34,15 +34,16 @@ async fn mutations_are_audited_including_failures_and_the_chain_detects_tamperin
 
     // Edit a row in place: the chain breaks exactly there.
     let schema = taquilla_store::schema_name(a.id);
-    let seq = ok["seq"].as_i64().unwrap();
-    t.sql(&format!("UPDATE {schema}.audit_log SET status = 200 WHERE seq = {seq}")).await;
+    let seq = ok["chain_seq"].as_i64().unwrap();
+    assert!(ok["hash"].as_str().is_some_and(|h| h.len() == 64), "listed rows are sealed: {ok}");
+    t.sql(&format!("UPDATE {schema}.audit_log SET status = 200 WHERE chain_seq = {seq}")).await;
     let v = t.app.verify_audit(Some(a.id)).await.unwrap();
     assert_eq!((v.ok, v.broken_at_seq), (false, Some(seq)));
-    t.sql(&format!("UPDATE {schema}.audit_log SET status = 201 WHERE seq = {seq}")).await;
+    t.sql(&format!("UPDATE {schema}.audit_log SET status = 201 WHERE chain_seq = {seq}")).await;
     assert!(t.app.verify_audit(Some(a.id)).await.unwrap().ok);
 
     // Remove a row: the next one's link breaks.
-    t.sql(&format!("DELETE FROM {schema}.audit_log WHERE seq = {}", seq - 1)).await;
+    t.sql(&format!("DELETE FROM {schema}.audit_log WHERE chain_seq = {}", seq - 1)).await;
     let v = t.app.verify_audit(Some(a.id)).await.unwrap();
     assert_eq!((v.ok, v.broken_at_seq), (false, Some(seq)));
 }
