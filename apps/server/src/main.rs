@@ -47,6 +47,21 @@ struct Settings {
     /// instance take effect within this time). 0 disables the cache.
     #[arg(long, env = "TAQUILLA_TENANT_CACHE_MS", default_value_t = 1000, global = true)]
     tenant_cache_ms: u64,
+    /// Answer GraphQL introspection (`__schema`, `__type`); GraphiQL needs it.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    graphql_introspection: bool,
+    /// Deepest GraphQL selection nesting accepted.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_MAX_DEPTH", default_value_t = 15, global = true)]
+    graphql_max_depth: usize,
+    /// Largest static GraphQL query complexity accepted.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_MAX_COMPLEXITY", default_value_t = 5000, global = true)]
+    graphql_max_complexity: usize,
+    /// Largest GraphQL request body in bytes.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_MAX_QUERY_BYTES", default_value_t = 64 * 1024, global = true)]
+    graphql_max_query_bytes: usize,
+    /// Milliseconds one GraphQL request may run.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    graphql_timeout_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -141,6 +156,13 @@ impl Settings {
             max_body_bytes: self.max_body_bytes,
             trust_forwarded_for: self.trust_forwarded_for,
             tenant_cache_ttl: Duration::from_millis(self.tenant_cache_ms),
+            graphql: taquilla_services::GraphqlConfig {
+                introspection: self.graphql_introspection,
+                max_depth: self.graphql_max_depth,
+                max_complexity: self.graphql_max_complexity,
+                max_query_bytes: self.graphql_max_query_bytes,
+                timeout: Duration::from_millis(self.graphql_timeout_ms),
+            },
         })
     }
 

@@ -10,7 +10,7 @@ pub mod repo;
 mod tx;
 
 pub use sea_orm;
-pub use tx::{schema_name, PlatformTx, Store, TenantTx};
+pub use tx::{schema_name, PlatformTx, Store, StoreStats, TenantTx};
 
 use sea_orm::DbErr;
 
