@@ -89,6 +89,8 @@ enum Command {
     Demo,
     /// Print the OpenAPI document.
     Openapi,
+    /// Print the GraphQL schema (SDL), as committed in openapi/schema.graphql.
+    Schema,
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -196,6 +198,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Openapi => {
             print!("{}", taquilla_http::openapi::document_json());
+        }
+        Command::Schema => {
+            print!("{}", taquilla_graphql::sdl());
         }
         Command::Migrate => {
             let app = s.app().await?;

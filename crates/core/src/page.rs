@@ -40,7 +40,11 @@ impl PageRequest {
     /// name `offset` and `limit`; callers with other names rename them.
     pub fn window(offset: u64, limit: u64) -> crate::Result<Self> {
         if limit == 0 || limit > MAX_PER_PAGE {
-            return Err(crate::Error::validation("limit", "out_of_range", format!("must be between 1 and {MAX_PER_PAGE}")));
+            return Err(crate::Error::validation(
+                "limit",
+                "out_of_range",
+                format!("must be between 1 and {MAX_PER_PAGE}"),
+            ));
         }
         if offset > MAX_OFFSET {
             return Err(crate::Error::validation("offset", "out_of_range", format!("must be at most {MAX_OFFSET}")));

@@ -273,7 +273,11 @@ impl App {
 
 /// The sessions among `ids` the actor may see (their events visible), in
 /// two queries whatever their number: batch loads (GraphQL DataLoaders).
-pub(crate) async fn visible_sessions(tx: &TenantTx, actor: Option<&Actor>, ids: &[Uuid]) -> Result<Vec<sessions::Model>> {
+pub(crate) async fn visible_sessions(
+    tx: &TenantTx,
+    actor: Option<&Actor>,
+    ids: &[Uuid],
+) -> Result<Vec<sessions::Model>> {
     let mut list = repo::sessions::by_ids(tx, ids).await?;
     let mut event_ids: Vec<Uuid> = list.iter().map(|s| s.event_id).collect();
     event_ids.sort_unstable();
