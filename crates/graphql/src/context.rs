@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::Context;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::{Context, Lookahead};
 use taquilla_core::{Actor, Error};
 use taquilla_services::ticket_types::{SeatView, TicketTypeView};
 use taquilla_services::views::SessionView;
@@ -121,27 +121,80 @@ impl Loader<Uuid> for SeatsBySession {
 }
 
 /// The request's DataLoaders. They live as long as the request (their
-/// answers are the actor's view of the tenant), and batch every key asked
-/// for in the same tick into one call.
+/// answers are the actor's view of the tenant) and cache what they loaded:
+/// every key asked for in the same tick goes into one batch, and
+/// [`prefetch_events`] fills them level by level from the query's shape, so
+/// a page of events costs one batch per level whatever its length or the
+/// executor's timing.
 pub struct Loaders {
-    pub sessions: DataLoader<SessionsByEvent>,
-    pub ticket_types: DataLoader<TicketTypesBySession>,
-    pub seats: DataLoader<SeatsBySession>,
+    pub sessions: DataLoader<SessionsByEvent, HashMapCache>,
+    pub ticket_types: DataLoader<TicketTypesBySession, HashMapCache>,
+    pub seats: DataLoader<SeatsBySession, HashMapCache>,
 }
 
 impl Loaders {
     pub fn new(app: &App, tenant_id: Uuid, actor: Option<Actor>) -> Self {
         let scope = Scope { app: app.clone(), tenant_id, actor };
         Self {
-            sessions: DataLoader::new(SessionsByEvent(scope.clone()), tokio::spawn),
-            ticket_types: DataLoader::new(TicketTypesBySession(scope.clone()), tokio::spawn),
-            seats: DataLoader::new(SeatsBySession(scope), tokio::spawn),
+            sessions: DataLoader::with_cache(SessionsByEvent(scope.clone()), tokio::spawn, HashMapCache::default()),
+            ticket_types: DataLoader::with_cache(
+                TicketTypesBySession(scope.clone()),
+                tokio::spawn,
+                HashMapCache::default(),
+            ),
+            seats: DataLoader::with_cache(SeatsBySession(scope), tokio::spawn, HashMapCache::default()),
         }
+    }
+
+    /// Forgets everything loaded (after a mutation changed the data).
+    pub fn clear(&self) {
+        self.sessions.clear::<Uuid>();
+        self.ticket_types.clear::<Uuid>();
+        self.seats.clear::<Uuid>();
     }
 }
 
+fn load_err(e: LoadError) -> async_graphql::Error {
+    to_gql(&e, Args::Top)
+}
+
+/// Loads what a selection of `Event`s asks for below it (sessions, their
+/// ticket types and seats) for all `event_ids` at once: one batch per
+/// loader. The nested resolvers then find their lists in the loaders' caches.
+pub(crate) async fn prefetch_events(ctx: &Context<'_>, events: &[Lookahead<'_>], event_ids: &[Uuid]) -> GqlResult<()> {
+    let sessions: Vec<Lookahead<'_>> = events.iter().map(|e| e.field("sessions")).filter(Lookahead::exists).collect();
+    if sessions.is_empty() || event_ids.is_empty() {
+        return Ok(());
+    }
+    let l = loaders(ctx)?;
+    let by_event = l.sessions.load_many(event_ids.iter().copied()).await.map_err(load_err)?;
+    let session_ids: Vec<Uuid> = by_event.values().flatten().map(|s| s.id).collect();
+    if session_ids.is_empty() {
+        return Ok(());
+    }
+    let wants = |name: &str| sessions.iter().any(|s| s.field(name).exists());
+    let (tt, seats) = tokio::join!(
+        async {
+            if wants("ticketTypes") {
+                l.ticket_types.load_many(session_ids.iter().copied()).await.map(drop)
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if wants("seats") {
+                l.seats.load_many(session_ids.iter().copied()).await.map(drop)
+            } else {
+                Ok(())
+            }
+        },
+    );
+    tt.map_err(load_err)?;
+    seats.map_err(load_err)
+}
+
 /// Loads one key's list; a key the batch did not answer has none.
-pub(crate) async fn load_list<L, T>(loader: &DataLoader<L>, key: Uuid) -> GqlResult<Vec<T>>
+pub(crate) async fn load_list<L, T>(loader: &DataLoader<L, HashMapCache>, key: Uuid) -> GqlResult<Vec<T>>
 where
     L: Loader<Uuid, Value = Vec<T>, Error = LoadError>,
     T: Send + Sync + Clone + 'static,

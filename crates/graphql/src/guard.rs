@@ -186,6 +186,12 @@ impl Extension for Guard {
         let audited = info.parent_type == "Mutation" && info.path_node.parent.is_none();
         let name = audited.then(|| info.name.to_owned());
         let r = next.run(ctx, info).await;
+        if audited {
+            // What the loaders cached may have changed under them.
+            if let Some(l) = ctx.data_opt::<crate::context::Loaders>() {
+                l.clear();
+            }
+        }
         if let (Some(name), Some(trail)) = (name, ctx.data_opt::<AuditTrail>()) {
             let status = match &r {
                 Ok(_) => 200,

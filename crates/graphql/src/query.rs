@@ -8,7 +8,7 @@ use taquilla_services::events::EventQuery;
 use uuid::Uuid;
 
 use crate::connection::{connection, window, Conn};
-use crate::context::{app, caller};
+use crate::context::{app, caller, prefetch_events};
 use crate::error::{to_gql, Args, GqlResult, ResultExt};
 use crate::inputs::EventFilter;
 use crate::types::*;
@@ -63,15 +63,21 @@ impl QueryRoot {
         let result = match &search {
             Some(text) => app.search_events(c.actor.as_ref(), tenant.id, text, &q, page).await,
             None => app.list_events(c.actor.as_ref(), tenant.id, &q, page).await,
-        };
-        Ok(connection(result.gql_args(EVENT_ARGS)?, page, Event::from))
+        }
+        .gql_args(EVENT_ARGS)?;
+        let ids: Vec<Uuid> = result.items.iter().map(|e| e.id).collect();
+        let look = ctx.look_ahead();
+        prefetch_events(ctx, &[look.field("edges").field("node"), look.field("nodes")], &ids).await?;
+        Ok(connection(result, page, Event::from))
     }
 
     /// One event (drafts only for those who may see them).
     async fn event(&self, ctx: &Context<'_>, id: Uuid) -> GqlResult<Option<Event>> {
         let c = caller(ctx)?;
         let tenant = c.tenant()?;
-        Ok(Some(app(ctx)?.get_event(c.actor.as_ref(), tenant.id, id).await.gql()?.into()))
+        let event = app(ctx)?.get_event(c.actor.as_ref(), tenant.id, id).await.gql()?;
+        prefetch_events(ctx, &[ctx.look_ahead()], &[event.id]).await?;
+        Ok(Some(event.into()))
     }
 
     /// One session of an event.

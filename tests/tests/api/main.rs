@@ -6,6 +6,7 @@ mod audit;
 mod auth;
 mod checkin;
 mod events;
+mod graphql;
 mod isolation;
 mod openapi;
 mod registrations;
