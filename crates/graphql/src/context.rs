@@ -33,9 +33,19 @@ impl Caller {
             Some(slug) => Some(app.resolve_tenant(slug).await?),
             None => None,
         };
-        let actor = match token {
-            Some(t) => Some(app.authenticate(t, tenant.as_ref().map(|t| t.id))?),
-            None => None,
+        let actor = match (token, &tenant) {
+            (Some(t), Some(tenant)) => Some(app.authenticate(t, Some(tenant.id))?),
+            // No tenant named: only a platform token fits. A tenant's token
+            // here means the tenant was forgotten — REST's `tenant_required`.
+            (Some(t), None) => Some(app.authenticate(t, None).map_err(|e| {
+                if e.code == "wrong_tenant" {
+                    Error::bad_request("tenant_required", "name the tenant with the X-Tenant header or its subdomain")
+                        .with_field("X-Tenant")
+                } else {
+                    e
+                }
+            })?),
+            (None, _) => None,
         };
         Ok(Caller { tenant, actor })
     }

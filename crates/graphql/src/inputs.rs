@@ -193,6 +193,31 @@ pub struct OrderInput {
     pub items: Option<Vec<ItemInput>>,
 }
 
+/// One section of one of the event's sessions, in one call (`buyTickets`).
+#[derive(InputObject, Serialize, Debug)]
+pub struct BuyTicketsInput {
+    pub session_id: Uuid,
+    pub ticket_type_id: Uuid,
+    /// For general admission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<i32>,
+    /// For seated sections: the seats wanted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seat_ids: Option<Vec<Uuid>>,
+}
+
+/// [`BuyTicketsInput`] parsed with REST's types (`BuyInput`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BuyTickets {
+    pub session_id: Uuid,
+    pub ticket_type_id: Uuid,
+    #[serde(default)]
+    pub quantity: Option<u32>,
+    #[serde(default)]
+    pub seat_ids: Option<Vec<Uuid>>,
+}
+
 #[derive(InputObject, Serialize, Debug)]
 pub struct CheckInInput {
     /// The token from the ticket's QR code.

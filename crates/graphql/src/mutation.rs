@@ -152,6 +152,35 @@ impl MutationRoot {
         Ok(PlaceOrderPayload { order: order.into(), replayed: !created })
     }
 
+    /// Buys tickets of one section of one of the event's sessions in one call
+    /// (the simplest `placeOrder`; REST's `POST /events/{id}/tickets`).
+    async fn buy_tickets(
+        &self,
+        ctx: &Context<'_>,
+        event_id: Uuid,
+        input: BuyTicketsInput,
+        idempotency_key: Option<String>,
+    ) -> GqlResult<PlaceOrderPayload> {
+        // The service sees a one-item cart: its paths name `items[0]`.
+        const ARGS: Args<'static> = Args::Renamed(&[
+            ("session_id", "input.sessionId"),
+            ("items", "input"),
+            ("items[0].ticket_type_id", "input.ticketTypeId"),
+            ("items[0].quantity", "input.quantity"),
+            ("items[0].seat_ids", "input.seatIds"),
+        ]);
+        let (tenant, actor) = caller(ctx)?.authed()?;
+        let key = idempotency_key.as_deref().map(svc::orders::IdempotencyKey::parse).transpose().gql()?;
+        let b: BuyTickets = parse_input("input", &input)?;
+        let item =
+            svc::holds::ItemInput { ticket_type_id: b.ticket_type_id, quantity: b.quantity, seat_ids: b.seat_ids };
+        let (order, created) = app(ctx)?
+            .buy_tickets(actor, tenant.id, &settings(tenant), (event_id, b.session_id), item, key)
+            .await
+            .gql_args(ARGS)?;
+        Ok(PlaceOrderPayload { order: order.into(), replayed: !created })
+    }
+
     /// Cancels a pending order (stock returns) or a paid free one (tickets voided).
     async fn cancel_order(&self, ctx: &Context<'_>, id: Uuid) -> GqlResult<Order> {
         let (tenant, actor) = caller(ctx)?.authed()?;

@@ -433,9 +433,12 @@ async fn graphql_tenant_isolation_tokens_and_ids() {
     let r = gql(&t, Some(&a.slug), Some(&b.admin_token), CREATE_EVENT, json!({"input": event_input("x")})).await;
     assert_eq!(r.status, 401);
     error(&r, "wrong_tenant");
-    // A platform token on a tenant is wrong too.
+    // A platform token on a tenant is wrong too; a tenant token without a tenant forgot to name it.
     let r = gql(&t, Some(&a.slug), Some(&t.platform_token), "{ me { id } }", json!({})).await;
     error(&r, "wrong_tenant");
+    let r = gql(&t, None, Some(&a.admin_token), "{ me { id } }", json!({})).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(error(&r, "tenant_required")["field"], "X-Tenant");
 
     // Another tenant's ids are simply not found.
     for (q, v) in [
@@ -694,4 +697,131 @@ async fn graphiql_is_served_offline_and_the_sdl_file_is_current() {
     }
     let r = t.http.get(format!("{}/graphql/assets/nope.js", t.base)).send().await.unwrap();
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn graphql_role_checks_on_every_mutation() {
+    let t = spawn_app().await;
+    let s = crate::ticketing::show(&t, "acme", 100).await;
+    let a = &s.t;
+    let tt = s.section(&t, "GA", 1000, 10, json!({})).await;
+    let seated = s.section(&t, "Stalls", 1000, 0, json!({"seated": true})).await;
+    let (_, attendee) = t.user(a, "attendee", "ana").await;
+    let (_, staff) = t.user(a, "staff", "sam").await;
+    let (_, other_org) = t.user(a, "organizer", "otto").await;
+    let (_, buyer) = t.user(a, "attendee", "bea").await;
+    // Someone else's pending order and hold.
+    let order = t
+        .post(
+            a,
+            Some(&buyer),
+            "/api/v1/orders",
+            json!({"session_id": s.session_id, "items": [{"ticket_type_id": tt["id"], "quantity": 1}]}),
+        )
+        .await
+        .ok(201);
+    let hold = t
+        .post(
+            a,
+            Some(&buyer),
+            "/api/v1/holds",
+            json!({"session_id": s.session_id, "items": [{"ticket_type_id": tt["id"], "quantity": 1}]}),
+        )
+        .await
+        .ok(201);
+    let v = json!({
+        "e": s.event_id, "s": s.session_id, "tt": tt["id"], "seated": seated["id"], "t": a.id, "u": a.admin_id,
+        "o": order["id"], "h": hold["id"], "ev": event_input("x"),
+    });
+    let mutations: &[(&str, &str)] = &[
+        ("createEvent", "mutation($ev: EventInput!) { createEvent(input: $ev) { id } }"),
+        ("updateEvent", "mutation($e: UUID!) { updateEvent(id: $e, input: {title: \"x\"}) { id } }"),
+        ("deleteEvent", "mutation($e: UUID!) { deleteEvent(id: $e) }"),
+        ("createSession", "mutation($e: UUID!) { createSession(eventId: $e, input: {title: \"x\", startsAt: \"2030-06-01T20:00:00Z\", endsAt: \"2030-06-01T21:00:00Z\", capacity: 1}) { id } }"),
+        ("updateSession", "mutation($e: UUID!, $s: UUID!) { updateSession(eventId: $e, id: $s, input: {status: SUSPENDED}) { id } }"),
+        ("deleteSession", "mutation($e: UUID!, $s: UUID!) { deleteSession(eventId: $e, id: $s) }"),
+        ("createTicketType", "mutation($s: UUID!) { createTicketType(sessionId: $s, input: {name: \"x\", priceMinor: 0, currency: \"EUR\", capacity: 1}) { id } }"),
+        ("updateTicketType", "mutation($tt: UUID!) { updateTicketType(id: $tt, input: {priceMinor: 1}) { id } }"),
+        ("deleteTicketType", "mutation($tt: UUID!) { deleteTicketType(id: $tt) }"),
+        ("uploadSeatMap", "mutation($seated: UUID!) { uploadSeatMap(ticketTypeId: $seated, seats: [{row: \"A\", number: 1}]) { id } }"),
+        ("createUser", "mutation { createUser(input: {email: \"z@z.test\", password: \"correct horse battery\", role: STAFF, displayName: \"z\"}) { id } }"),
+        ("updateUser", "mutation($u: UUID!) { updateUser(id: $u, input: {active: false}) { id } }"),
+        ("updateTenantSettings", "mutation { updateTenantSettings(input: {holdMinutes: 5}) { holdMinutes } }"),
+        ("createTenant", "mutation { createTenant(input: {slug: \"zzz-co\", name: \"Z\", admin: {email: \"a@zzz.test\", password: \"correct horse battery\"}}) { tenant { id } } }"),
+        ("updateTenant", "mutation($t: UUID!) { updateTenant(id: $t, input: {status: SUSPENDED}) { id } }"),
+        ("updateTenantUser", "mutation($t: UUID!, $u: UUID!) { updateTenantUser(tenantId: $t, userId: $u, input: {active: false}) { id } }"),
+        ("checkIn", "mutation { checkIn(input: {token: \"x\", gate: \"A\"}) { result } }"),
+    ];
+    // (caller, mutation) → the code REST answers for the same call.
+    let mut checked = 0;
+    for (who, token) in [("attendee", &attendee), ("staff", &staff), ("other organizer", &other_org)] {
+        for (name, q) in mutations {
+            let expected = match (who, *name) {
+                // Door staff may scan (the token is then refused, not the role).
+                ("staff" | "other organizer", "checkIn") => "invalid_ticket",
+                // Organizers create their own events.
+                ("other organizer", "createEvent") => continue,
+                _ => "forbidden",
+            };
+            let r = gql(&t, Some(&a.slug), Some(token), q, v.clone()).await;
+            assert_eq!(r.body["errors"][0]["extensions"]["code"], expected, "{who} {name}: {}", r.body);
+            assert_eq!(r.body["errors"][0]["path"][0], *name, "{who} {name}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 3 * mutations.len() - 1);
+    // Others' orders, holds and listings are not even visible.
+    for q in [
+        "mutation($o: UUID!) { payOrder(id: $o) { id } }",
+        "mutation($o: UUID!) { cancelOrder(id: $o) { id } }",
+        "mutation($h: UUID!) { releaseHold(id: $h) }",
+        "mutation($h: UUID!) { withdrawListing(id: $h) { id } }",
+    ] {
+        let r = gql(&t, Some(&a.slug), Some(&attendee), q, v.clone()).await;
+        error(&r, "not_found");
+    }
+    // Reads with roles: attendance and stats for door roles and the owner only.
+    let stats = "query($s: UUID!) { checkinStats(sessionId: $s) { sold } }";
+    error(&gql(&t, Some(&a.slug), Some(&attendee), stats, v.clone()).await, "forbidden");
+    error(
+        &gql(
+            &t,
+            Some(&a.slug),
+            Some(&other_org),
+            "query($s: UUID!) { attendees(sessionId: $s) { totalCount } }",
+            v.clone(),
+        )
+        .await,
+        "forbidden",
+    );
+    data(gql(&t, Some(&a.slug), Some(&staff), stats, v.clone()).await);
+    data(gql(&t, Some(&a.slug), Some(&s.organizer), stats, v.clone()).await);
+    // Nothing changed: the event, its session and sections are intact.
+    let ev = t.get(a, None, &format!("/api/v1/events/{}", s.event_id)).await.ok(200);
+    assert_eq!(ev["title"], "Concert");
+    let list = t.get(a, None, &format!("/api/v1/sessions/{}/ticket-types", s.session_id)).await.ok(200);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+
+    // buyTickets, the one-call purchase, answers like REST's POST /events/{id}/tickets.
+    let buy = "mutation($e: UUID!, $input: BuyTicketsInput!) { buyTickets(eventId: $e, input: $input) { order { status totalMinor } } }";
+    let d = data(
+        gql(
+            &t,
+            Some(&a.slug),
+            Some(&attendee),
+            buy,
+            json!({"e": s.event_id, "input": {"sessionId": s.session_id, "ticketTypeId": tt["id"], "quantity": 2}}),
+        )
+        .await,
+    );
+    assert_eq!(d["buyTickets"]["order"], json!({"status": "pending", "totalMinor": 2000}));
+    let r = gql(
+        &t,
+        Some(&a.slug),
+        Some(&attendee),
+        buy,
+        json!({"e": s.event_id, "input": {"sessionId": s.session_id, "ticketTypeId": tt["id"], "quantity": 50}}),
+    )
+    .await;
+    assert_eq!(error(&r, "validation_failed")["field"], "input.quantity");
 }
