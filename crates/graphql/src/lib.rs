@@ -28,6 +28,7 @@ mod types;
 
 use std::time::Duration;
 
+use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use async_graphql::{EmptySubscription, Request, Response, Schema, ServerError};
 pub use connection::Totals;
 pub use context::{Caller, Loaders};
@@ -45,11 +46,18 @@ pub type SubscriptionRoot = EmptySubscription;
 
 pub type TaquillaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
+/// Parsed documents kept per process for automatic persisted queries.
+const PERSISTED_QUERIES: usize = 1_000;
+
 /// The schema with the deployment's limits. Depth and complexity are
 /// checked by [`guard`] (errors name the limit); introspection is on or off
 /// per `config.introspection`.
 pub fn build_schema(config: &GraphqlConfig) -> TaquillaSchema {
-    let mut b = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot::default()).extension(Guard::new(config));
+    let mut b = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot::default())
+        // Automatic persisted queries (Apollo's protocol): a partner sends
+        // `extensions.persistedQuery.sha256Hash` alone once the query is known.
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(PERSISTED_QUERIES)))
+        .extension(Guard::new(config));
     if !config.introspection {
         b = b.disable_introspection();
     }
@@ -94,12 +102,18 @@ fn timeout_error(limit: Duration) -> ServerError {
 }
 
 /// Every error gets a code: errors of the GraphQL engine itself (syntax,
-/// unknown fields, argument types) are `invalid_query`.
+/// unknown fields, argument types) are `invalid_query`; an unknown
+/// persisted-query hash is `persisted_query_not_found`.
 fn finish(mut response: Response) -> Response {
     for e in &mut response.errors {
+        let code = match e.message.as_str() {
+            // Apollo clients resend the full query on this message.
+            "PersistedQueryNotFound" => "persisted_query_not_found",
+            _ => "invalid_query",
+        };
         let ext = e.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
-            ext.set("code", "invalid_query");
+            ext.set("code", code);
             ext.set("status", 400);
         }
     }

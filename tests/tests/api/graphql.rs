@@ -604,6 +604,25 @@ async fn graphql_limits_depth_complexity_size_introspection_timeout() {
     assert_eq!(r.status, 400);
     error(&r, "batch_not_supported");
 
+    // Automatic persisted queries: unknown hash → the client resends the query once.
+    let q = "{ events { totalCount } }";
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(q.as_bytes()))
+    };
+    let apq = |query: Option<&str>| {
+        let mut body = json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}}});
+        if let Some(q) = query {
+            body["query"] = json!(q);
+        }
+        t.call(Method::POST, Some(&a.slug), None, "/graphql", Some(body))
+    };
+    let r = apq(None).await;
+    assert_eq!(r.body["errors"][0]["message"], "PersistedQueryNotFound");
+    error(&r, "persisted_query_not_found");
+    assert_eq!(data(apq(Some(q)).await)["events"]["totalCount"], 0);
+    assert_eq!(data(apq(None).await)["events"]["totalCount"], 0);
+
     // Introspection off for this deployment; a tiny timeout.
     let mut config = test_config();
     config.graphql.introspection = false;
