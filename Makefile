@@ -41,6 +41,7 @@ run:
 test:
 	@$(SERVICES); \
 	trap 'scripts/drop-test-dbs.sh || true' EXIT; \
+	$(CARGO) build -p taquilla; \
 	if $(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest; then \
 		$(CARGO) nextest run --workspace --no-fail-fast $(TEST_ARGS); \
 	else \

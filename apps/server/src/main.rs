@@ -50,6 +50,21 @@ struct Settings {
     /// Redis for the realtime fan-out; without it, PostgreSQL LISTEN/NOTIFY.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
     redis_url: Option<String>,
+    /// Answer GraphQL introspection (`__schema`, `__type`); GraphiQL needs it.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    graphql_introspection: bool,
+    /// Deepest GraphQL selection nesting accepted.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_MAX_DEPTH", default_value_t = 15, global = true)]
+    graphql_max_depth: usize,
+    /// Largest static GraphQL query complexity accepted.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_MAX_COMPLEXITY", default_value_t = 5000, global = true)]
+    graphql_max_complexity: usize,
+    /// Largest GraphQL request body in bytes.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_MAX_QUERY_BYTES", default_value_t = 64 * 1024, global = true)]
+    graphql_max_query_bytes: usize,
+    /// Milliseconds one GraphQL request may run.
+    #[arg(long, env = "TAQUILLA_GRAPHQL_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    graphql_timeout_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -77,6 +92,8 @@ enum Command {
     Demo,
     /// Print the OpenAPI document.
     Openapi,
+    /// Print the GraphQL schema (SDL), as committed in openapi/schema.graphql.
+    Schema,
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -144,6 +161,13 @@ impl Settings {
             max_body_bytes: self.max_body_bytes,
             trust_forwarded_for: self.trust_forwarded_for,
             tenant_cache_ttl: Duration::from_millis(self.tenant_cache_ms),
+            graphql: taquilla_services::GraphqlConfig {
+                introspection: self.graphql_introspection,
+                max_depth: self.graphql_max_depth,
+                max_complexity: self.graphql_max_complexity,
+                max_query_bytes: self.graphql_max_query_bytes,
+                timeout: Duration::from_millis(self.graphql_timeout_ms),
+            },
         })
     }
 
@@ -177,6 +201,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Openapi => {
             print!("{}", taquilla_http::openapi::document_json());
+        }
+        Command::Schema => {
+            print!("{}", taquilla_graphql::sdl());
         }
         Command::Migrate => {
             let app = s.app().await?;

@@ -55,6 +55,21 @@ fn tenant_slug(req: &HttpRequest, base_domain: &str) -> Result<String, Error> {
         .with_field("X-Tenant"))
 }
 
+/// The tenant a request names, if it names one (GraphQL serves platform
+/// admins too, who name none). A malformed name is an error as in REST.
+pub fn named_tenant(req: &HttpRequest, base_domain: &str) -> Result<Option<String>, Error> {
+    match tenant_slug(req, base_domain) {
+        Ok(slug) => Ok(Some(slug)),
+        Err(e) if e.code == "tenant_required" => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The bearer token of the request, if it has one (malformed: 401).
+pub fn bearer_token(req: &HttpRequest) -> Result<Option<String>, Error> {
+    bearer(req)
+}
+
 /// Facts the audit middleware reads back after the handler ran.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFacts {

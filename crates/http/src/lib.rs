@@ -1,8 +1,10 @@
 //! The REST skin: actix-web handlers over `taquilla_services`, the tenant
-//! and credential extractors, the audit middleware and the OpenAPI document.
+//! and credential extractors, the audit middleware and the OpenAPI document;
+//! and the HTTP side of the GraphQL skin (`graphql`).
 
 pub mod audit;
 pub mod extract;
+pub mod graphql;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
@@ -22,6 +24,7 @@ use crate::problem::ApiError;
 /// Registers every route of the API on an actix app or scope.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::*;
+    graphql::configure(cfg);
     cfg.service(health::healthz).service(health::readyz).service(
         web::scope("/api/v1")
             .service(admin::login)
@@ -77,11 +80,13 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 
 /// Builds the HTTP server on an already-bound listener (tests bind port 0).
 pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::io::Result<Server> {
+    let schema = web::Data::new(taquilla_graphql::build_schema(&app.config.graphql));
     let data = web::Data::new(app);
     let doc = openapi::document();
     let mut server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .app_data(data.clone())
+            .app_data(schema.clone())
             .app_data(path_config())
             .wrap(from_fn(audit::audit_mutations))
             .wrap(

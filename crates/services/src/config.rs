@@ -20,6 +20,36 @@ pub struct Config {
     /// made through this process apply at once; other instances see them
     /// within this time. Zero disables the cache.
     pub tenant_cache_ttl: Duration,
+    /// Limits of the GraphQL endpoint.
+    pub graphql: GraphqlConfig,
+}
+
+/// What one GraphQL request may ask for. Over-limit requests get an error
+/// naming the limit, never a crash or a slow death.
+#[derive(Clone, Debug)]
+pub struct GraphqlConfig {
+    /// Whether `__schema` / `__type` introspection is answered.
+    pub introspection: bool,
+    /// Deepest selection-set nesting accepted.
+    pub max_depth: usize,
+    /// Largest static complexity accepted (lists count by their `first`).
+    pub max_complexity: usize,
+    /// Largest request body, in bytes.
+    pub max_query_bytes: usize,
+    /// Wall-clock limit of one request's execution.
+    pub timeout: Duration,
+}
+
+impl Default for GraphqlConfig {
+    fn default() -> Self {
+        Self {
+            introspection: true,
+            max_depth: 15,
+            max_complexity: 5_000,
+            max_query_bytes: 64 * 1024,
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 impl Config {
@@ -32,6 +62,7 @@ impl Config {
             max_body_bytes: 64 * 1024,
             trust_forwarded_for: false,
             tenant_cache_ttl: Duration::from_secs(1),
+            graphql: GraphqlConfig::default(),
         }
     }
 }

@@ -120,10 +120,23 @@ async fn check_sessions_fit(tx: &TenantTx, event_id: Uuid, starts: DateTime<Utc>
 /// to those who cannot manage events.
 pub(crate) async fn visible_event(tx: &TenantTx, actor: Option<&Actor>, id: Uuid) -> Result<events::Model> {
     let e = repo::events::by_id(tx, id).await?.ok_or_else(|| Error::not_found("event"))?;
-    if e.status != EventStatus::Published.as_str() && !actor.is_some_and(|a| a.can(Permission::ViewAllEvents)) {
+    if !may_see(actor, &e) {
         return Err(Error::not_found("event"));
     }
     Ok(e)
+}
+
+/// Whether the actor may see the event: published ones everybody, the
+/// others only those who may view all events.
+fn may_see(actor: Option<&Actor>, e: &events::Model) -> bool {
+    e.status == EventStatus::Published.as_str() || actor.is_some_and(|a| a.can(Permission::ViewAllEvents))
+}
+
+/// The events among `ids` the actor may see (one query; batch loads).
+pub(crate) async fn visible_events(tx: &TenantTx, actor: Option<&Actor>, ids: &[Uuid]) -> Result<Vec<events::Model>> {
+    let mut list = repo::events::by_ids(tx, ids).await?;
+    list.retain(|e| may_see(actor, e));
+    Ok(list)
 }
 
 /// Loads an event the actor may change: admins any, organizers their own.

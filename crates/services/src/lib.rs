@@ -22,7 +22,7 @@ pub mod views;
 
 use std::sync::Arc;
 
-pub use config::Config;
+pub use config::{Config, GraphqlConfig};
 use taquilla_store::Store;
 
 /// Everything a use case needs; cheap to clone.

@@ -1,6 +1,8 @@
 //! Sessions of an event: they fall inside the event's dates, never overlap
 //! another live session at the same venue, and follow the status machine.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, DbErr, Set};
 use serde::Deserialize;
@@ -12,7 +14,7 @@ use taquilla_store::{repo, TenantTx};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::events::{editable_event, visible_event};
+use crate::events::{editable_event, visible_event, visible_events};
 use crate::views::SessionView;
 use crate::{now, App};
 
@@ -152,6 +154,26 @@ impl App {
         Ok(list.into_iter().map(SessionView::from).collect())
     }
 
+    /// The sessions of many events in one tenant transaction (GraphQL's
+    /// DataLoader), keyed by event. The same rule as [`App::list_sessions`]:
+    /// events the actor may not see have none; every id gets an entry.
+    pub async fn sessions_for_events(
+        &self,
+        actor: Option<&Actor>,
+        tenant_id: Uuid,
+        event_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<SessionView>>> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let visible: Vec<Uuid> = visible_events(&tx, actor, event_ids).await?.into_iter().map(|e| e.id).collect();
+        let list = repo::sessions::for_events(&tx, &visible).await?;
+        tx.commit().await?;
+        let mut out: HashMap<Uuid, Vec<SessionView>> = event_ids.iter().map(|id| (*id, Vec::new())).collect();
+        for s in list {
+            out.entry(s.event_id).or_default().push(s.into());
+        }
+        Ok(out)
+    }
+
     pub async fn get_session(
         &self,
         actor: Option<&Actor>,
@@ -247,6 +269,23 @@ impl App {
         am.update(&*tx).await?;
         tx.commit().await
     }
+}
+
+/// The sessions among `ids` the actor may see (their events visible), in
+/// two queries whatever their number: batch loads (GraphQL DataLoaders).
+pub(crate) async fn visible_sessions(
+    tx: &TenantTx,
+    actor: Option<&Actor>,
+    ids: &[Uuid],
+) -> Result<Vec<sessions::Model>> {
+    let mut list = repo::sessions::by_ids(tx, ids).await?;
+    let mut event_ids: Vec<Uuid> = list.iter().map(|s| s.event_id).collect();
+    event_ids.sort_unstable();
+    event_ids.dedup();
+    let visible: std::collections::HashSet<Uuid> =
+        visible_events(tx, actor, &event_ids).await?.into_iter().map(|e| e.id).collect();
+    list.retain(|s| visible.contains(&s.event_id));
+    Ok(list)
 }
 
 /// A session the actor may see, with its event (404 when either is hidden).

@@ -2,6 +2,8 @@
 //! counters on the row (`capacity`, `sold`, `held`) with a CHECK that
 //! `sold + held <= capacity`; `available` is derived, never stored.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
 use serde::{Deserialize, Serialize};
@@ -12,7 +14,7 @@ use taquilla_store::TenantTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::sessions::{editable_session, visible_session};
+use crate::sessions::{editable_session, visible_session, visible_sessions};
 use crate::App;
 
 pub const MAX_PER_ORDER: u32 = 100;
@@ -182,6 +184,25 @@ pub(crate) async fn for_session(tx: &TenantTx, session_id: Uuid) -> Result<Vec<T
     .await?)
 }
 
+/// Live ticket types of many sessions, in one query.
+async fn for_sessions(tx: &TenantTx, session_ids: &[Uuid]) -> Result<Vec<TicketTypeRow>> {
+    Ok(TicketTypeRow::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        format!(
+            "SELECT {TT_COLUMNS} FROM ticket_types WHERE session_id = ANY($1) AND deleted_at IS NULL \
+             ORDER BY created_at, id"
+        ),
+        [session_ids.to_vec().into()],
+    ))
+    .all(&**tx)
+    .await?)
+}
+
+/// Every id of `ids` as a key, so a batch answers for each key it was asked.
+fn keyed<T>(ids: &[Uuid]) -> HashMap<Uuid, Vec<T>> {
+    ids.iter().map(|id| (*id, Vec::new())).collect()
+}
+
 /// The session's section capacities may not add up to more than the
 /// session's own. Call with the session row locked.
 async fn check_session_capacity(
@@ -240,6 +261,26 @@ impl App {
         let rows = for_session(&tx, session_id).await?;
         tx.commit().await?;
         Ok(rows.into_iter().map(TicketTypeView::from).collect())
+    }
+
+    /// The ticket types (with availability) of many sessions in one tenant
+    /// transaction (GraphQL's DataLoader), keyed by session. The same rule as
+    /// [`App::list_ticket_types`]: sessions the actor may not see have none.
+    pub async fn ticket_types_for_sessions(
+        &self,
+        actor: Option<&Actor>,
+        tenant_id: Uuid,
+        session_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<TicketTypeView>>> {
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let visible: Vec<Uuid> = visible_sessions(&tx, actor, session_ids).await?.into_iter().map(|s| s.id).collect();
+        let rows = if visible.is_empty() { vec![] } else { for_sessions(&tx, &visible).await? };
+        tx.commit().await?;
+        let mut out = keyed(session_ids);
+        for r in rows {
+            out.entry(r.session_id).or_default().push(TicketTypeView::from(r));
+        }
+        Ok(out)
     }
 
     pub async fn get_ticket_type(&self, actor: Option<&Actor>, tenant_id: Uuid, id: Uuid) -> Result<TicketTypeView> {
@@ -510,16 +551,58 @@ impl App {
     }
 }
 
+impl App {
+    /// The seat maps of many sessions in one tenant transaction (GraphQL's
+    /// DataLoader), keyed by session. The same rule as [`App::session_seats`].
+    pub async fn seats_for_sessions(
+        &self,
+        actor: Option<&Actor>,
+        tenant_id: Uuid,
+        session_ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<SeatView>>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            session_id: Uuid,
+            #[sea_orm(nested)]
+            seat: SeatView,
+        }
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let visible: Vec<Uuid> = visible_sessions(&tx, actor, session_ids).await?.into_iter().map(|s| s.id).collect();
+        let rows = if visible.is_empty() {
+            vec![]
+        } else {
+            Row::find_by_statement(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("SELECT s.session_id, {SEAT_COLUMNS} {SEAT_FROM} WHERE s.session_id = ANY($1) ORDER BY s.row_label, s.number"),
+                [visible.into()],
+            ))
+            .all(&*tx)
+            .await?
+        };
+        tx.commit().await?;
+        let mut out = keyed(session_ids);
+        for r in rows {
+            out.entry(r.session_id).or_default().push(r.seat);
+        }
+        Ok(out)
+    }
+}
+
+/// A seat with its state; a hold past its expiry shows as available.
+const SEAT_COLUMNS: &str = "s.id, s.ticket_type_id, s.row_label AS row, s.number, s.label, s.x, s.y, \
+     CASE WHEN s.status = 'held' AND h.status IN ('active', 'converted') AND h.expires_at <= now() THEN 'available' \
+          ELSE s.status END AS state";
+const SEAT_FROM: &str = "FROM seats s JOIN ticket_types tt ON tt.id = s.ticket_type_id AND tt.deleted_at IS NULL \
+     LEFT JOIN holds h ON h.id = s.hold_id";
+
 async fn seats_of(tx: &TenantTx, session_id: Uuid, ticket_type: Option<Uuid>) -> Result<Vec<SeatView>> {
     Ok(SeatView::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT s.id, s.ticket_type_id, s.row_label AS row, s.number, s.label, s.x, s.y, \
-                CASE WHEN s.status = 'held' AND h.status IN ('active', 'converted') AND h.expires_at <= now() THEN 'available' \
-                     ELSE s.status END AS state \
-         FROM seats s JOIN ticket_types tt ON tt.id = s.ticket_type_id AND tt.deleted_at IS NULL \
-         LEFT JOIN holds h ON h.id = s.hold_id \
-         WHERE s.session_id = $1 AND ($2::uuid IS NULL OR s.ticket_type_id = $2) \
-         ORDER BY s.row_label, s.number",
+        format!(
+            "SELECT {SEAT_COLUMNS} {SEAT_FROM} \
+             WHERE s.session_id = $1 AND ($2::uuid IS NULL OR s.ticket_type_id = $2) \
+             ORDER BY s.row_label, s.number"
+        ),
         [session_id.into(), ticket_type.into()],
     ))
     .all(&**tx)

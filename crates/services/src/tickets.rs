@@ -267,7 +267,7 @@ impl App {
         let rows =
             Row::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, sql, paged)).all(&*tx).await?;
         let mut total = rows.first().map_or(0, |r| r.total);
-        if rows.is_empty() && page.page > 1 {
+        if rows.is_empty() && page.offset() > 0 {
             #[derive(FromQueryResult)]
             struct N {
                 n: i64,

@@ -12,7 +12,7 @@ mod tx;
 
 pub use sea_orm;
 pub use stock::{StockNote, AVAILABILITY_NOTE, SEAT_NOTE};
-pub use tx::{schema_name, PlatformTx, Store, TenantTx};
+pub use tx::{schema_name, PlatformTx, Store, StoreStats, TenantTx};
 
 use sea_orm::DbErr;
 

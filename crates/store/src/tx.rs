@@ -1,4 +1,6 @@
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{
@@ -20,6 +22,33 @@ pub fn schema_name(tenant_id: Uuid) -> String {
 #[derive(Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    counters: Arc<Counters>,
+}
+
+/// How much work the store has done since it was opened: tenant
+/// transactions begun and SQL statements run (counted by SeaORM's metric
+/// hook). Tests use the deltas to prove that a request costs a constant
+/// number of round trips (no N+1); an increment is all they cost.
+#[derive(Debug, Default)]
+pub struct Counters {
+    tenant_txs: AtomicU64,
+    statements: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    pub tenant_txs: u64,
+    pub statements: u64,
+}
+
+impl std::ops::Sub for StoreStats {
+    type Output = StoreStats;
+    fn sub(self, earlier: StoreStats) -> StoreStats {
+        StoreStats {
+            tenant_txs: self.tenant_txs.saturating_sub(earlier.tenant_txs),
+            statements: self.statements.saturating_sub(earlier.statements),
+        }
+    }
 }
 
 /// A transaction scoped to one tenant's schema. `SET LOCAL` ends with the
@@ -94,11 +123,24 @@ impl Store {
             .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false);
         let db = Database::connect(opts).await?;
-        Ok(Self { db })
+        Ok(Self::from_connection(db))
     }
 
-    pub fn from_connection(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn from_connection(mut db: DatabaseConnection) -> Self {
+        let counters = Arc::new(Counters::default());
+        let c = counters.clone();
+        db.set_metric_callback(move |_| {
+            c.statements.fetch_add(1, Ordering::Relaxed);
+        });
+        Self { db, counters }
+    }
+
+    /// Tenant transactions begun and statements run so far.
+    pub fn stats(&self) -> StoreStats {
+        StoreStats {
+            tenant_txs: self.counters.tenant_txs.load(Ordering::Relaxed),
+            statements: self.counters.statements.load(Ordering::Relaxed),
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -110,6 +152,7 @@ impl Store {
     }
 
     pub async fn tenant_tx(&self, tenant_id: Uuid) -> Result<TenantTx> {
+        self.counters.tenant_txs.fetch_add(1, Ordering::Relaxed);
         let tx = self.db.begin().await?;
         tx.execute_unprepared(&format!("SET LOCAL search_path TO {}, public", schema_name(tenant_id))).await?;
         Ok(TenantTx { tx, tenant_id, notes: Default::default() })

@@ -11,6 +11,18 @@ pub async fn by_id(tx: &TenantTx, id: Uuid) -> Result<Option<events::Model>> {
     Ok(Events::find_by_id(id).filter(events::Column::DeletedAt.is_null()).one(&**tx).await?)
 }
 
+/// Live events by id, in one query.
+pub async fn by_ids(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<events::Model>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Events::find()
+        .filter(events::Column::Id.is_in(ids.iter().copied()))
+        .filter(events::Column::DeletedAt.is_null())
+        .all(&**tx)
+        .await?)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
     pub category: Option<String>,
@@ -126,7 +138,7 @@ async fn page_of(tx: &TenantTx, w: Where, order: &str, page: PageRequest) -> Res
     let rows =
         Row::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, sql, w.values)).all(&**tx).await?;
     let mut total = rows.first().map_or(0, |r| r.total);
-    if rows.is_empty() && page.page > 1 {
+    if rows.is_empty() && page.offset() > 0 {
         let sql = format!("SELECT count(*) AS n FROM events WHERE {filter_sql}");
         let n = N::find_by_statement(Statement::from_sql_and_values(DbBackend::Postgres, sql, filter_values))
             .one(&**tx)

@@ -173,7 +173,7 @@ pub async fn attendees(
     .all(&**tx)
     .await?;
     let mut total = rows.first().map_or(0, |r| r.total);
-    if rows.is_empty() && page.page > 1 {
+    if rows.is_empty() && page.offset() > 0 {
         let n =
             N::find_by_statement(stmt(format!("SELECT count(*) AS n FROM ({base}) p"), [session_id.into(), filter]))
                 .one(&**tx)

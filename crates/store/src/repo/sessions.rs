@@ -37,6 +37,32 @@ pub async fn for_event(tx: &TenantTx, event_id: Uuid) -> Result<Vec<sessions::Mo
         .await?)
 }
 
+/// Live sessions of many events, in one query (DataLoaders), by event then start.
+pub async fn for_events(tx: &TenantTx, event_ids: &[Uuid]) -> Result<Vec<sessions::Model>> {
+    if event_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Sessions::find()
+        .filter(sessions::Column::EventId.is_in(event_ids.iter().copied()))
+        .filter(sessions::Column::DeletedAt.is_null())
+        .order_by_asc(sessions::Column::StartsAt)
+        .order_by_asc(sessions::Column::Id)
+        .all(&**tx)
+        .await?)
+}
+
+/// Live sessions by id, in one query.
+pub async fn by_ids(tx: &TenantTx, ids: &[Uuid]) -> Result<Vec<sessions::Model>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Sessions::find()
+        .filter(sessions::Column::Id.is_in(ids.iter().copied()))
+        .filter(sessions::Column::DeletedAt.is_null())
+        .all(&**tx)
+        .await?)
+}
+
 /// Live sessions of the event at `venue` whose time range overlaps
 /// `[starts, ends)`, other than `except`.
 pub async fn overlapping(
