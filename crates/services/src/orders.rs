@@ -221,8 +221,8 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
     tx.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "WITH o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
-                    hold_id, idempotency_key, request_hash, expires_at, paid_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id) \
+                    hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18) RETURNING id) \
          INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor) \
          SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p \
          FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[]) AS u(t, s, q, p)",
@@ -244,6 +244,7 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             seats.into(),
             qs.into(),
             prices.into(),
+            o.created_at.into(),
         ],
     ))
     .await
@@ -275,27 +276,60 @@ struct NewOrderRow<'a> {
     request_hash: Option<&'a str>,
     expires_at: Option<DateTime<Utc>>,
     paid_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
 }
 
 /// Issues one ticket per unit of the paid order, each with a
 /// `ticket.issued` event, and the order's `order.paid` event.
-async fn issue_tickets(tx: &TenantTx, order_id: Uuid, session_id: Uuid, owner_id: Uuid) -> Result<()> {
-    tx.execute_raw(Statement::from_sql_and_values(
+async fn issue_tickets(tx: &TenantTx, order_id: Uuid, session_id: Uuid, owner_id: Uuid) -> Result<Vec<Uuid>> {
+    #[derive(FromQueryResult)]
+    struct T {
+        id: Uuid,
+    }
+    let ids = T::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "WITH t AS ( \
             INSERT INTO tickets (id, order_id, ticket_type_id, session_id, seat_id, owner_id) \
             SELECT gen_random_uuid(), oi.order_id, oi.ticket_type_id, $2, oi.seat_id, $3 \
             FROM order_items oi CROSS JOIN LATERAL generate_series(1, oi.quantity) \
             WHERE oi.order_id = $1 \
-            RETURNING id, ticket_type_id, seat_id) \
-         INSERT INTO outbox (id, event_type, aggregate_id, payload) \
-         SELECT gen_random_uuid(), 'ticket.issued', t.id, jsonb_build_object('ticket_id', t.id, 'order_id', $1::uuid, \
-                'ticket_type_id', t.ticket_type_id, 'seat_id', t.seat_id, 'owner_id', $3::uuid, 'session_id', $2::uuid) \
-         FROM t",
+            RETURNING id, ticket_type_id, seat_id), \
+         issued AS (INSERT INTO outbox (id, event_type, aggregate_id, payload) \
+            SELECT gen_random_uuid(), 'ticket.issued', t.id, jsonb_build_object('ticket_id', t.id, 'order_id', $1::uuid, \
+                   'ticket_type_id', t.ticket_type_id, 'seat_id', t.seat_id, 'owner_id', $3::uuid, 'session_id', $2::uuid) \
+            FROM t), \
+         paid AS (INSERT INTO outbox (id, event_type, aggregate_id, payload) \
+            VALUES (gen_random_uuid(), 'order.paid', $1, jsonb_build_object('order_id', $1::uuid, 'user_id', $3::uuid))) \
+         SELECT id FROM t",
         [order_id.into(), session_id.into(), owner_id.into()],
     ))
+    .all(&**tx)
     .await?;
-    outbox::emit(tx, kind::ORDER_PAID, order_id, serde_json::json!({ "order_id": order_id, "user_id": owner_id })).await
+    let mut ids: Vec<Uuid> = ids.into_iter().map(|t| t.id).collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// The items an order of these lines has, as `view` would read them back.
+fn items_of(lines: &[Line]) -> Vec<OrderItemView> {
+    let mut items: Vec<OrderItemView> = lines
+        .iter()
+        .flat_map(|l| {
+            let one = |seat_id: Option<Uuid>, quantity: i32| OrderItemView {
+                ticket_type_id: l.tt.id,
+                seat_id,
+                quantity,
+                unit_price_minor: l.tt.price_minor,
+            };
+            if l.seat_ids.is_empty() {
+                vec![one(None, l.quantity as i32)]
+            } else {
+                l.seat_ids.iter().map(|s| one(Some(*s), 1)).collect()
+            }
+        })
+        .collect();
+    items.sort_by_key(|i| (i.ticket_type_id, i.seat_id.is_none(), i.seat_id));
+    items
 }
 
 fn request_hash(input: &OrderInput) -> String {
@@ -461,11 +495,27 @@ impl App {
                 request_hash: Some(hash),
                 expires_at: (!paid).then_some(expires),
                 paid_at: paid.then_some(now),
+                created_at: now,
             };
             insert_order(&tx, &row, &lines).await?;
-            if paid {
-                issue_tickets(&tx, id, session.id, actor.user_id).await?;
-            }
+            let ticket_ids = if paid { issue_tickets(&tx, id, session.id, actor.user_id).await? } else { vec![] };
+            // The answer is built from what was written, so nothing is read
+            // back while the stock row is locked.
+            let v = OrderView {
+                id,
+                user_id: actor.user_id,
+                session_id: session.id,
+                status: row.status.to_owned(),
+                total_minor: total,
+                currency: currency.clone(),
+                provider: row.provider.to_owned(),
+                payment_ref: row.payment_ref.clone(),
+                expires_at: row.expires_at,
+                paid_at: row.paid_at,
+                created_at: now,
+                items: items_of(&lines),
+                ticket_ids,
+            };
             // Last: the hot row stays locked only until the COMMIT below.
             if let Err(i) = claim(&tx, &lines, if paid { Claim::Sold } else { Claim::Held }, Some(hold_id)).await? {
                 drop(tx);
@@ -477,8 +527,6 @@ impl App {
                 }
                 return Err(unavailable(&lines, i));
             }
-            let o = order_row(&tx, id, false).await?;
-            let v = view(&tx, o).await?;
             self.commit_and_publish(tx).await?;
             return Ok((v, true));
         }
@@ -561,6 +609,7 @@ impl App {
             request_hash: Some(hash),
             expires_at: (!paid).then_some(expires),
             paid_at: paid.then_some(now),
+            created_at: now,
         };
         insert_order(&tx, &row, &lines).await?;
         if paid {
