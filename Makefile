@@ -5,7 +5,8 @@
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
-#   make bench    load benchmarks (bench/run.sh)
+#   make bench    load benchmarks (bench/run.sh, then bench/graphql.sh)
+#   make bench-graphql  GraphQL beside REST only (bench/graphql.sh)
 #   make audit-verify   verify every tenant's audit hash chain
 #
 # Variables: CARGO (default cargo), TEST_ARGS (extra args for the test runner,
@@ -24,7 +25,7 @@ BIN := $(TARGET_DIR)/debug/taquilla
 # (Assign first: `eval "$(cmd)"` alone would ignore cmd's exit status.)
 SERVICES = svc_env="$$(scripts/services.sh)" || exit $$?; eval "$$svc_env"
 
-.PHONY: help run test lint fmt openapi bench audit-verify services services-stop
+.PHONY: help run test lint fmt openapi bench bench-graphql audit-verify services services-stop
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -66,7 +67,12 @@ openapi:
 
 bench:
 	@$(SERVICES); \
-	./bench/run.sh
+	./bench/run.sh; \
+	./bench/graphql.sh
+
+bench-graphql:
+	@$(SERVICES); \
+	./bench/graphql.sh
 
 audit-verify:
 	@$(SERVICES); \

@@ -140,12 +140,15 @@ pub struct Loaders {
     pub sessions: DataLoader<SessionsByEvent, HashMapCache>,
     pub ticket_types: DataLoader<TicketTypesBySession, HashMapCache>,
     pub seats: DataLoader<SeatsBySession, HashMapCache>,
+    cached: bool,
 }
 
 impl Loaders {
-    pub fn new(app: &App, tenant_id: Uuid, actor: Option<Actor>) -> Self {
+    /// `cache: false` (mutations) loads every time: a later field sees what
+    /// an earlier one changed. Batching still applies.
+    pub fn new(app: &App, tenant_id: Uuid, actor: Option<Actor>, cache: bool) -> Self {
         let scope = Scope { app: app.clone(), tenant_id, actor };
-        Self {
+        let l = Self {
             sessions: DataLoader::with_cache(SessionsByEvent(scope.clone()), tokio::spawn, HashMapCache::default()),
             ticket_types: DataLoader::with_cache(
                 TicketTypesBySession(scope.clone()),
@@ -153,14 +156,14 @@ impl Loaders {
                 HashMapCache::default(),
             ),
             seats: DataLoader::with_cache(SeatsBySession(scope), tokio::spawn, HashMapCache::default()),
+            cached: cache,
+        };
+        if !cache {
+            l.sessions.enable_all_cache(false);
+            l.ticket_types.enable_all_cache(false);
+            l.seats.enable_all_cache(false);
         }
-    }
-
-    /// Forgets everything loaded (after a mutation changed the data).
-    pub fn clear(&self) {
-        self.sessions.clear::<Uuid>();
-        self.ticket_types.clear::<Uuid>();
-        self.seats.clear::<Uuid>();
+        l
     }
 }
 
@@ -173,10 +176,10 @@ fn load_err(e: LoadError) -> async_graphql::Error {
 /// loader. The nested resolvers then find their lists in the loaders' caches.
 pub(crate) async fn prefetch_events(ctx: &Context<'_>, events: &[Lookahead<'_>], event_ids: &[Uuid]) -> GqlResult<()> {
     let sessions: Vec<Lookahead<'_>> = events.iter().map(|e| e.field("sessions")).filter(Lookahead::exists).collect();
-    if sessions.is_empty() || event_ids.is_empty() {
+    let l = loaders(ctx)?;
+    if sessions.is_empty() || event_ids.is_empty() || !l.cached {
         return Ok(());
     }
-    let l = loaders(ctx)?;
     let by_event = l.sessions.load_many(event_ids.iter().copied()).await.map_err(load_err)?;
     let session_ids: Vec<Uuid> = by_event.values().flatten().map(|s| s.id).collect();
     if session_ids.is_empty() {

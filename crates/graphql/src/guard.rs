@@ -1,15 +1,24 @@
-//! One async-graphql extension for what every request passes through:
-//! depth and complexity limits with errors that name the limit, the
-//! introspection switch, and the audit trail of mutation fields.
+//! What every request passes through besides the resolvers, done around
+//! the execution rather than as async-graphql extensions (an extension of
+//! any kind sends every field of every response through a slow path:
+//! several times the cost of a page of events):
+//!
+//! - automatic persisted queries (Apollo's protocol);
+//! - one look at the parsed document: which operation runs, whether it is a
+//!   mutation and which root fields it has (for the audit), whether it asks
+//!   for introspection (refused when switched off);
+//! - coded errors for the engine's own refusals (depth, complexity, syntax);
+//! - the audit trail, read off the response: serial mutation fields run in
+//!   order and stop at the first failure, whose `path` names it.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, NextValidation, ResolveInfo,
+use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
 };
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{ErrorExtensionValues, ServerError, ServerResult, ValidationResult, Value, Variables};
+use async_graphql::{ErrorExtensionValues, PathSegment, Request, Response, ServerError, Value};
+use sha2::{Digest, Sha256};
 use taquilla_services::GraphqlConfig;
 
 /// A GraphQL-layer error with a stable code, the REST-equivalent status and
@@ -31,69 +40,95 @@ pub(crate) fn server_error(
     e
 }
 
-/// One mutation field as it ended, for the audit log.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditedField {
-    /// The field's name, e.g. `createEvent`.
-    pub name: String,
-    /// The HTTP status REST would have answered: 200, or the error's.
-    pub status: u16,
-}
+/// Parsed documents by the SHA-256 of their text, per process.
+#[derive(Clone)]
+pub(crate) struct PersistedQueries(LruCacheStorage);
 
-#[derive(Debug, Default)]
-struct Trail {
-    mutation: bool,
-    fields: Vec<AuditedField>,
-}
-
-/// What a request's mutations did, collected while it runs; the HTTP layer
-/// writes it to the tenant's audit log afterwards.
-#[derive(Debug, Clone, Default)]
-pub struct AuditTrail(Arc<Mutex<Trail>>);
-
-impl AuditTrail {
-    /// Whether the document contained a mutation operation.
-    pub fn is_mutation(&self) -> bool {
-        self.0.lock().map(|t| t.mutation).unwrap_or(false)
+impl PersistedQueries {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self(LruCacheStorage::new(capacity))
     }
 
-    /// The mutation fields that ran, in completion order.
-    pub fn fields(&self) -> Vec<AuditedField> {
-        self.0.lock().map(|t| t.fields.clone()).unwrap_or_default()
-    }
-
-    fn mark_mutation(&self) {
-        if let Ok(mut t) = self.0.lock() {
-            t.mutation = true;
+    /// Applies `extensions.persistedQuery` (version 1): a known hash alone
+    /// stands for its query; a query with its hash is remembered.
+    pub(crate) async fn apply(&self, request: &mut Request) -> Result<(), ServerError> {
+        let Some(pq) = request.extensions.remove("persistedQuery") else { return Ok(()) };
+        let bad = || server_error("invalid_persisted_query", 400, "invalid `persistedQuery` extension", &[]);
+        let json = pq.into_json().map_err(|_| bad())?;
+        if json.get("version").and_then(serde_json::Value::as_i64) != Some(1) {
+            return Err(server_error(
+                "invalid_persisted_query",
+                400,
+                "only persistedQuery version 1 is supported",
+                &[],
+            ));
         }
-    }
-
-    fn push(&self, f: AuditedField) {
-        if let Ok(mut t) = self.0.lock() {
-            t.fields.push(f);
+        let hash = json.get("sha256Hash").and_then(serde_json::Value::as_str).ok_or_else(bad)?.to_ascii_lowercase();
+        if request.query.is_empty() {
+            // Apollo clients resend the full query on this message.
+            let doc = self
+                .0
+                .get(hash)
+                .await
+                .ok_or_else(|| server_error("persisted_query_not_found", 400, "PersistedQueryNotFound", &[]))?;
+            request.set_parsed_query(doc);
+            return Ok(());
         }
+        if hex(&Sha256::digest(request.query.as_bytes())) != hash {
+            return Err(server_error("invalid_persisted_query", 400, "provided sha does not match query", &[]));
+        }
+        let doc = request.parsed_query()?.clone();
+        self.0.set(hash, doc).await;
+        Ok(())
     }
 }
 
-pub(crate) struct Guard {
-    max_depth: usize,
-    max_complexity: usize,
-    introspection: bool,
-}
+/// Parsed documents by their text, per process: partners and the
+/// storefront send the same few queries over and over, and parsing is a
+/// good part of a small request's cost.
+#[derive(Clone)]
+pub(crate) struct ParsedQueries(LruCacheStorage);
 
-impl Guard {
-    pub(crate) fn new(c: &GraphqlConfig) -> Self {
-        Self { max_depth: c.max_depth, max_complexity: c.max_complexity, introspection: c.introspection }
+/// Longer documents are parsed every time (and not kept).
+const MAX_CACHED_QUERY: usize = 16 * 1024;
+
+impl ParsedQueries {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self(LruCacheStorage::new(capacity))
+    }
+
+    /// Gives the request its parsed document, from the cache when it can.
+    pub(crate) async fn parse(&self, request: &mut Request) -> Result<(), ServerError> {
+        if request.query.is_empty() || request.query.len() > MAX_CACHED_QUERY {
+            return request.parsed_query().map(drop);
+        }
+        if let Some(doc) = self.0.get(request.query.clone()).await {
+            request.set_parsed_query(doc);
+            return Ok(());
+        }
+        let doc = request.parsed_query()?.clone();
+        self.0.set(request.query.clone(), doc).await;
+        Ok(())
     }
 }
 
-impl ExtensionFactory for Guard {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Guard {
-            max_depth: self.max_depth,
-            max_complexity: self.max_complexity,
-            introspection: self.introspection,
-        })
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What the document asks for, as far as the guard cares.
+pub(crate) struct Plan {
+    pub mutation: bool,
+    /// Root fields of the operation: (field name, response key).
+    pub root_fields: Vec<(String, String)>,
+    pub introspection: bool,
+}
+
+fn operation<'a>(doc: &'a ExecutableDocument, name: Option<&str>) -> Option<&'a OperationDefinition> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(map), Some(n)) => map.get(n).map(|op| &op.node),
+        (DocumentOperations::Multiple(map), None) => map.values().next().filter(|_| map.len() == 1).map(|op| &op.node),
     }
 }
 
@@ -104,109 +139,112 @@ fn asks_introspection(doc: &ExecutableDocument, set: &SelectionSet, seen: &mut H
         Selection::Field(f) => matches!(f.node.name.node.as_str(), "__schema" | "__type"),
         Selection::InlineFragment(f) => asks_introspection(doc, &f.node.selection_set.node, seen),
         Selection::FragmentSpread(s) => {
-            let name = s.node.fragment_name.node.to_string();
-            seen.insert(name.clone())
-                && doc
-                    .fragments
-                    .get(s.node.fragment_name.node.as_str())
-                    .is_some_and(|f| asks_introspection(doc, &f.node.selection_set.node, seen))
+            let name = s.node.fragment_name.node.as_str();
+            seen.insert(name.to_owned())
+                && doc.fragments.get(name).is_some_and(|f| asks_introspection(doc, &f.node.selection_set.node, seen))
         }
     })
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Guard {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        let ops: Vec<_> = match &doc.operations {
-            DocumentOperations::Single(op) => vec![op],
-            DocumentOperations::Multiple(map) => map.values().collect(),
-        };
-        if ops.iter().any(|op| op.node.ty == OperationType::Mutation) {
-            if let Some(trail) = ctx.data_opt::<AuditTrail>() {
-                trail.mark_mutation();
+pub(crate) fn plan(doc: &ExecutableDocument, operation_name: Option<&str>) -> Plan {
+    let Some(op) = operation(doc, operation_name) else {
+        // The engine reports the missing operation.
+        return Plan { mutation: false, root_fields: vec![], introspection: false };
+    };
+    let root_fields = op
+        .selection_set
+        .node
+        .items
+        .iter()
+        .filter_map(|item| match &item.node {
+            Selection::Field(f) => Some((f.node.name.node.to_string(), f.node.response_key().node.to_string())),
+            _ => None,
+        })
+        .collect();
+    Plan {
+        mutation: op.ty == OperationType::Mutation,
+        root_fields,
+        introspection: asks_introspection(doc, &op.selection_set.node, &mut HashSet::new()),
+    }
+}
+
+/// One mutation field as it ended, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditedField {
+    /// The field's name, e.g. `createEvent`; `mutation` when the request
+    /// failed before any field ran.
+    pub name: String,
+    /// The HTTP status REST would have answered: 200, or the error's.
+    pub status: u16,
+}
+
+/// What a request's mutation fields did; the HTTP layer writes it to the
+/// tenant's audit log. Empty for queries.
+#[derive(Debug, Clone, Default)]
+pub struct AuditTrail {
+    pub fields: Vec<AuditedField>,
+}
+
+fn status_of(e: &ServerError) -> u16 {
+    e.extensions
+        .as_ref()
+        .and_then(|x| x.get("status"))
+        .and_then(|v| match v {
+            Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+            _ => None,
+        })
+        .unwrap_or(500)
+}
+
+impl AuditTrail {
+    /// Reads the outcome of each root mutation field off the response.
+    pub(crate) fn of(plan: &Plan, response: &Response) -> Self {
+        if !plan.mutation {
+            return Self::default();
+        }
+        if let Some(e) = response.errors.iter().find(|e| e.path.is_empty()) {
+            // Refused as a whole (invalid document, limits, timeout).
+            return Self { fields: vec![AuditedField { name: "mutation".into(), status: status_of(e) }] };
+        }
+        let mut fields = Vec::new();
+        for (name, key) in &plan.root_fields {
+            let failed =
+                response.errors.iter().find(|e| matches!(e.path.first(), Some(PathSegment::Field(f)) if f == key));
+            fields.push(AuditedField { name: name.clone(), status: failed.map_or(200, status_of) });
+            if failed.is_some() {
+                // Mutation fields are non-null: the first failure ends the operation.
+                break;
             }
         }
-        if !self.introspection
-            && ops.iter().any(|op| asks_introspection(&doc, &op.node.selection_set.node, &mut HashSet::new()))
-        {
-            return Err(server_error(
-                "introspection_disabled",
-                403,
-                "introspection is switched off on this server (TAQUILLA_GRAPHQL_INTROSPECTION)",
-                &[],
-            ));
-        }
-        Ok(doc)
+        Self { fields }
     }
+}
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let r = next.run(ctx).await?;
-        if r.depth > self.max_depth {
-            return Err(vec![server_error(
+/// The engine's own refusals get codes (and the limit that was hit).
+pub(crate) fn code_errors(response: &mut Response, c: &GraphqlConfig) {
+    for e in &mut response.errors {
+        if e.extensions.as_ref().is_some_and(|x| x.get("code").is_some()) {
+            continue;
+        }
+        let coded = match e.message.as_str() {
+            "Query is nested too deep." => server_error(
                 "query_too_deep",
                 400,
-                format!("the query nests {} levels deep; at most {} are allowed", r.depth, self.max_depth),
-                &[("depth", Value::from(r.depth as u64)), ("maxDepth", Value::from(self.max_depth as u64))],
-            )]);
-        }
-        if r.complexity > self.max_complexity {
-            return Err(vec![server_error(
+                format!("the query nests more than {} levels deep", c.max_depth),
+                &[("maxDepth", Value::from(c.max_depth as u64))],
+            ),
+            "Query is too complex." => server_error(
                 "query_too_complex",
                 400,
                 format!(
-                    "the query's complexity is {}; at most {} is allowed (lists count by their page size)",
-                    r.complexity, self.max_complexity
+                    "the query's complexity is over {}; lists count by their page size (`first`), ask for fewer items or fields",
+                    c.max_complexity
                 ),
-                &[
-                    ("complexity", Value::from(r.complexity as u64)),
-                    ("maxComplexity", Value::from(self.max_complexity as u64)),
-                ],
-            )]);
-        }
-        Ok(r)
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let audited = info.parent_type == "Mutation" && info.path_node.parent.is_none();
-        let name = audited.then(|| info.name.to_owned());
-        let r = next.run(ctx, info).await;
-        if audited {
-            // What the loaders cached may have changed under them.
-            if let Some(l) = ctx.data_opt::<crate::context::Loaders>() {
-                l.clear();
-            }
-        }
-        if let (Some(name), Some(trail)) = (name, ctx.data_opt::<AuditTrail>()) {
-            let status = match &r {
-                Ok(_) => 200,
-                Err(e) => e
-                    .extensions
-                    .as_ref()
-                    .and_then(|x| x.get("status"))
-                    .and_then(|v| match v {
-                        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
-                        _ => None,
-                    })
-                    .unwrap_or(500),
-            };
-            trail.push(AuditedField { name, status });
-        }
-        r
+                &[("maxComplexity", Value::from(c.max_complexity as u64))],
+            ),
+            _ => server_error("invalid_query", 400, e.message.clone(), &[]),
+        };
+        e.message = coded.message;
+        e.extensions = coded.extensions;
     }
 }

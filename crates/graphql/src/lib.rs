@@ -26,7 +26,6 @@ mod types;
 
 use std::time::Duration;
 
-use async_graphql::extensions::apollo_persisted_queries::{ApolloPersistedQueries, LruCacheStorage};
 use async_graphql::{Request, Response, Schema, ServerError};
 pub use connection::Totals;
 pub use context::{Caller, Loaders};
@@ -36,24 +35,25 @@ pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 use taquilla_services::{App, GraphqlConfig};
 
-use crate::guard::{server_error, Guard};
+use crate::guard::{code_errors, plan, server_error, ParsedQueries, PersistedQueries};
 
 pub use subscription::{AvailabilityChange, SeatChange, SubscriptionRoot};
 
 pub type TaquillaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Parsed documents kept per process for automatic persisted queries.
+/// Parsed documents kept per process for automatic persisted queries, and
+/// by text for every other request.
 const PERSISTED_QUERIES: usize = 1_000;
+const PARSED_QUERIES: usize = 1_000;
 
-/// The schema with the deployment's limits. Depth and complexity are
-/// checked by [`guard`] (errors name the limit); introspection is on or off
-/// per `config.introspection`.
+/// The schema with the deployment's limits (depth, complexity,
+/// introspection). No async-graphql extensions: see [`guard`].
 pub fn build_schema(config: &GraphqlConfig) -> TaquillaSchema {
     let mut b = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
-        // Automatic persisted queries (Apollo's protocol): a partner sends
-        // `extensions.persistedQuery.sha256Hash` alone once the query is known.
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(PERSISTED_QUERIES)))
-        .extension(Guard::new(config));
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity)
+        .data(PersistedQueries::new(PERSISTED_QUERIES))
+        .data(ParsedQueries::new(PARSED_QUERIES));
     if !config.introspection {
         b = b.disable_introspection();
     }
@@ -67,25 +67,64 @@ pub fn sdl() -> String {
 
 /// What a request (or a subscription connection) carries for the
 /// resolvers: the services, the caller, and DataLoaders scoped to the
-/// caller's tenant.
-pub fn request_data(mut request: Request, app: &App, caller: Caller) -> Request {
+/// caller's tenant (caching, except for mutations, whose later fields must
+/// see what earlier ones changed).
+pub fn request_data(mut request: Request, app: &App, caller: Caller, cache: bool) -> Request {
     if let Some(t) = &caller.tenant {
-        request = request.data(Loaders::new(app, t.id, caller.actor.clone()));
+        request = request.data(Loaders::new(app, t.id, caller.actor.clone(), cache));
     }
     request.data(app.clone()).data(caller)
 }
 
-/// Runs one request within the configured time. Returns the response and
-/// the trail of mutation fields it ran (for the audit log).
-pub async fn execute(schema: &TaquillaSchema, app: &App, caller: Caller, request: Request) -> (Response, AuditTrail) {
-    let trail = AuditTrail::default();
-    let request = request_data(request, app, caller).data(trail.clone());
-    let limit = app.config.graphql.timeout;
-    let response = match tokio::time::timeout(limit, schema.execute(request)).await {
-        Ok(r) => r,
-        Err(_) => Response::from_errors(vec![timeout_error(limit)]),
+fn refused(e: ServerError) -> (Response, AuditTrail) {
+    (Response::from_errors(vec![e]), AuditTrail::default())
+}
+
+/// Runs one request within the configured time: persisted query, one look
+/// at the document (introspection switch, mutation or not), execution,
+/// coded errors. Returns the response and the trail of mutation fields it
+/// ran (for the audit log).
+pub async fn execute(
+    schema: &TaquillaSchema,
+    app: &App,
+    caller: Caller,
+    mut request: Request,
+) -> (Response, AuditTrail) {
+    let config = &app.config.graphql;
+    if let Some(pq) = schema.data::<PersistedQueries>() {
+        if let Err(e) = pq.apply(&mut request).await {
+            return refused(e);
+        }
+    }
+    let parsed = match schema.data::<ParsedQueries>() {
+        Some(cache) => cache.parse(&mut request).await,
+        None => request.parsed_query().map(drop),
     };
-    (finish(response), trail)
+    let operation = request.operation_name.clone();
+    let plan = match parsed.and_then(|()| request.parsed_query().map(|doc| plan(doc, operation.as_deref()))) {
+        Ok(plan) => plan,
+        Err(e) => {
+            let mut r = Response::from_errors(vec![e]);
+            code_errors(&mut r, config);
+            return (r, AuditTrail::default());
+        }
+    };
+    if plan.introspection && !config.introspection {
+        return refused(server_error(
+            "introspection_disabled",
+            403,
+            "introspection is switched off on this server (TAQUILLA_GRAPHQL_INTROSPECTION)",
+            &[],
+        ));
+    }
+    let request = request_data(request, app, caller, !plan.mutation);
+    let mut response = match tokio::time::timeout(config.timeout, schema.execute(request)).await {
+        Ok(r) => r,
+        Err(_) => Response::from_errors(vec![timeout_error(config.timeout)]),
+    };
+    code_errors(&mut response, config);
+    let trail = AuditTrail::of(&plan, &response);
+    (response, trail)
 }
 
 fn timeout_error(limit: Duration) -> ServerError {
@@ -95,25 +134,6 @@ fn timeout_error(limit: Duration) -> ServerError {
         format!("the request did not finish within {} ms", limit.as_millis()),
         &[("timeoutMs", async_graphql::Value::from(u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)))],
     )
-}
-
-/// Every error gets a code: errors of the GraphQL engine itself (syntax,
-/// unknown fields, argument types) are `invalid_query`; an unknown
-/// persisted-query hash is `persisted_query_not_found`.
-fn finish(mut response: Response) -> Response {
-    for e in &mut response.errors {
-        let code = match e.message.as_str() {
-            // Apollo clients resend the full query on this message.
-            "PersistedQueryNotFound" => "persisted_query_not_found",
-            _ => "invalid_query",
-        };
-        let ext = e.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            ext.set("code", code);
-            ext.set("status", 400);
-        }
-    }
-    response
 }
 
 /// A response for a request refused before execution (unknown tenant, bad

@@ -584,7 +584,6 @@ async fn graphql_limits_depth_complexity_size_introspection_timeout() {
     let r = gql(&t, Some(&a.slug), None, q, json!({})).await;
     let ext = error(&r, "query_too_complex");
     assert_eq!(ext["maxComplexity"], 5000);
-    assert!(ext["complexity"].as_u64().unwrap() > 5000);
     // The same shape with a modest page is fine.
     let q = "{ events(first: 20) { edges { node { sessions { ticketTypes { id name available } } } } } }";
     data(gql(&t, Some(&a.slug), None, q, json!({})).await);
