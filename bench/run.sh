@@ -56,8 +56,14 @@ PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null
 need python3 || { say "python3 is needed"; exit 1; }
 [ -x "$HOTROW_SH" ] || { say "$HOTROW_SH not found (set BENCH_HOTROW_SH)"; exit 1; }
 
-cargo build --release -q -p taquilla
-BIN=target/release/taquilla
+# A target directory of its own: other worktrees of this repository may share
+# ./target (CARGO_TARGET_DIR), and cargo, which keys workspace crates by their
+# relative paths and mtimes, can then take a binary built from another
+# worktree's sources for fresh. The first build here is a full one.
+BENCH_TARGET_DIR=${BENCH_TARGET_DIR:-target/bench}
+CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release -q -p taquilla
+BIN=$BENCH_TARGET_DIR/release/taquilla
+BUILT_FROM=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' || echo "+uncommitted changes")
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 TMP=$(mktemp -d -t taquilla-bench.XXXXXX)
@@ -506,7 +512,7 @@ details() { # title file
 cat > bench/RESULTS.md <<MD
 # Benchmark results
 
-Measured by \`make bench\` ($(date -u +%Y-%m-%dT%H:%MZ)) on $(nproc) cores ($CPU).
+Measured by \`make bench\` ($(date -u +%Y-%m-%dT%H:%MZ)) on $(nproc) cores ($CPU), server built from $BUILT_FROM.
 Release build, one server process, wrk \`-t2 -c$CONNS -d${SECS}s\`; pgbench \`-M prepared -c$CONNS -j2 -T$SECS\`
 with the same SQL the server sends. Server, load generator and PostgreSQL share the machine,
 so read the ratios, not the absolute numbers.
