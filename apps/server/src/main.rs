@@ -48,7 +48,8 @@ struct Settings {
     #[arg(long, env = "TAQUILLA_TENANT_CACHE_MS", default_value_t = 1000, global = true)]
     tenant_cache_ms: u64,
     /// Answer GraphQL introspection (`__schema`, `__type`); GraphiQL needs it.
-    #[arg(long, env = "TAQUILLA_GRAPHQL_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long, env = "TAQUILLA_GRAPHQL_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     graphql_introspection: bool,
     /// Deepest GraphQL selection nesting accepted.
     #[arg(long, env = "TAQUILLA_GRAPHQL_MAX_DEPTH", default_value_t = 15, global = true)]
