@@ -51,7 +51,8 @@ struct Settings {
     #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
     redis_url: Option<String>,
     /// Answer GraphQL introspection (`__schema`, `__type`); GraphiQL needs it.
-    #[arg(long, env = "TAQUILLA_GRAPHQL_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    #[arg(long, env = "TAQUILLA_GRAPHQL_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     graphql_introspection: bool,
     /// Deepest GraphQL selection nesting accepted.
     #[arg(long, env = "TAQUILLA_GRAPHQL_MAX_DEPTH", default_value_t = 15, global = true)]

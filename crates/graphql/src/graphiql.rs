@@ -65,7 +65,7 @@ pub fn page(endpoint: &str) -> String {
       defaultHeaders: JSON.stringify(headers, null, 2),
       shouldPersistHeaders: true,
       defaultEditorToolsVisibility: "headers",
-      defaultQuery: "# Taquilla GraphQL. Name the tenant with an X-Tenant header (or ?tenant=<slug>)\n# and send `Authorization: Bearer <access token>` for your own data.\n\nquery Events {{\n  events(first: 5) {{\n    totalCount\n    edges {{ node {{ id title startsAt sessions {{ id title status ticketTypes {{ name available priceMinor currency }} }} }} }}\n  }}\n}}\n",
+      defaultQuery: "# Taquilla GraphQL\n# Tenant: the X-Tenant header below (or ?tenant=<slug>).\n# Your own data: add \"Authorization\": \"Bearer <token>\".\n\nquery Events {{\n  events(first: 5) {{\n    totalCount\n    edges {{\n      node {{\n        id title startsAt\n        sessions {{\n          id title status\n          ticketTypes {{ name available priceMinor currency }}\n        }}\n      }}\n    }}\n  }}\n}}\n",
     }}),
   );
 </script>
