@@ -35,7 +35,7 @@ HOTROW_SH=${BENCH_HOTROW_SH:-/work/shared/bench/hotrow.sh}
 FLASH_CAP=${BENCH_FLASH_CAPACITY:-200000}    # never runs out during the timed run
 SELLOUT_CAP=${BENCH_SELLOUT_CAPACITY:-500}   # sold out completely
 SELLOUT_SECS=${BENCH_SELLOUT_SECONDS:-5}
-CHECKIN_N=${BENCH_CHECKIN_TICKETS:-20000}    # real tickets (QR tokens) for the HTTP scanners
+CHECKIN_N=${BENCH_CHECKIN_TICKETS:-30000}    # real tickets (QR tokens): the timed run gets the first N-5000
 PG_ROWS=${BENCH_PG_CHECKIN_ROWS:-64000}      # ticket copies for the pgbench check-in (PG_ROWS/CONNS per client)
 : "${DATABASE_URL:?run through make bench}"
 ADMIN_URL="${DATABASE_URL%/*}/postgres"
@@ -67,7 +67,7 @@ BUILT_FROM=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' |
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 TMP=$(mktemp -d -t taquilla-bench.XXXXXX)
-SERVER="" TRACE_SERVER="" PROXY=""
+SERVER="" TRACE_SERVER="" PROXY="" WAITER=""
 stop() { # pid...: stops processes this script started
   local p
   for p in "$@"; do
@@ -78,7 +78,7 @@ stop() { # pid...: stops processes this script started
 }
 cleanup() {
   local rc=$?
-  stop "$SERVER" "$TRACE_SERVER" "$PROXY"
+  stop "$WAITER" "$SERVER" "$TRACE_SERVER" "$PROXY"
   if [ "$rc" != 0 ] && [ -s var-bench-server.log ]; then
     say "failed ($rc); last server log lines:"; tail -20 var-bench-server.log >&2
   fi
@@ -197,7 +197,9 @@ TURL="http://127.0.0.1:$TRACE_PORT"
 t_events() { curl -sf -o /dev/null -H 'X-Tenant: bench' -H "Authorization: Bearer $TOKEN" "$TURL/api/v1/events?per_page=20"; }
 t_buy() { curl -sf -o /dev/null "${H[@]}" -H "Authorization: Bearer $BUYER0_TOKEN" -H "Idempotency-Key: trace-$1" \
   -d "{\"session_id\":\"$SESSION_ID\",\"ticket_type_id\":\"$FLASH_TT\",\"quantity\":1}" "$TURL/api/v1/events/$EVENT_ID/tickets"; }
-t_checkin() { # the last tokens of the list: the HTTP scanners start from the first
+# QR tokens: [0, N-5000) timed run, [N-5000, N-3000) before ANALYZE,
+# [N-3000, N-1000) warm-up, the last ones the trace.
+t_checkin() {
   curl -sf -o /dev/null "${H[@]}" -H "Authorization: Bearer $STAFF_TOKEN" \
     -d "{\"token\":\"$(sed -n "$((CHECKIN_N - $1 + 1))p" "$TMP/checkin_tokens.txt")\",\"gate\":\"T\"}" "$TURL/api/v1/checkin"; }
 # trace NAME FUNC: two warm-up calls (statement caches), then the fewest
@@ -278,6 +280,77 @@ settle() {
   echo "$cur"
 }
 
+# CPU accounting from /proc: cpu_mark NAME records machine busy/idle time, the
+# server's CPU time and that of every process named postgres (all backends of
+# the cluster, whoever they serve). cpu_report A B N prints, for the interval
+# between marks A and B and N requests: "busy% server_ms pg_ms rest_ms" (CPU
+# milliseconds per request; rest = wrk, pgbench and anything else).
+cpu_mark() {
+  python3 - "${SERVER:-0}" >"$TMP/cpu-$1" <<'PY'
+import os, sys
+v = list(map(int, open("/proc/stat").readline().split()[1:]))
+busy, idle = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0), v[3] + v[4]
+def cpu(pid, children=False):
+    try:
+        s = open(f"/proc/{pid}/stat").read()
+        f = s[s.rindex(")") + 2:].split()
+        # utime + stime, plus cutime + cstime: the postmaster collects the
+        # time of backends that have exited (pgbench's, when its run ends)
+        return int(f[11]) + int(f[12]) + (int(f[13]) + int(f[14]) if children else 0)
+    except (OSError, ValueError):
+        return 0
+pg = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        if open(f"/proc/{pid}/comm").read().strip() == "postgres":
+            pg += cpu(pid, children=True)
+    except OSError:
+        pass
+print(busy, idle, cpu(sys.argv[1]) if sys.argv[1] != "0" else 0, pg)
+PY
+}
+cpu_report() {
+  python3 - "$TMP/cpu-$1" "$TMP/cpu-$2" "$3" <<'PY'
+import os, sys
+a, b = (list(map(int, open(f).read().split())) for f in sys.argv[1:3])
+n, hz = max(int(sys.argv[3]), 1), os.sysconf("SC_CLK_TCK")
+d = [y - x for x, y in zip(a, b)]
+ms = lambda j: round(j * 1000 / hz / n, 2)
+print(f"{100 * d[0] / max(d[0] + d[1], 1):.0f}% {ms(d[2])} {ms(d[3])} {ms(max(d[0] - d[2] - d[3], 0))}")
+PY
+}
+
+# What PostgreSQL's active backends of the bench database are doing, sampled
+# every 0.1 s from pg_stat_activity by one psql session (\watch):
+# waits_start NAME ... waits_stop; waits_report NAME prints the average number
+# of active backends and the most frequent (wait event, statement) pairs.
+waits_start() {
+  printf '%s\n' "SELECT '#' UNION ALL SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') || '|' || left(query, 200)
+    FROM pg_stat_activity WHERE datname = '$DB' AND state = 'active' AND pid <> pg_backend_pid();" '\watch 0.1' |
+    psql -At "$BENCH_URL" >"$TMP/waits-$1.txt" 2>/dev/null &
+  WAITER=$!
+}
+waits_stop() { stop "$WAITER"; WAITER=""; }
+waits_report() {
+  python3 - "$TMP/waits-$1.txt" <<'PY'
+import collections, re, sys
+rows = open(sys.argv[1], errors="replace").read().split("\n")
+samples = max(rows.count("#"), 1)
+c = collections.Counter()
+for r in rows:
+    if "|" not in r:
+        continue
+    wait, q = r.split("|", 1)
+    q = " ".join(q.split())
+    m = re.search(r"\b(INSERT INTO|UPDATE|DELETE FROM)\s+\"?(\w+)", q) or re.search(r"\b(FROM)\s+\"?(?:\w+\"?\.\"?)?(\w+)", q)
+    what = (("SELECT" if m.group(1) == "FROM" else m.group(1).split()[0]) + " " + m.group(2)) if m else q.split(" ")[0][:20]
+    c[(wait, what)] += 1
+total = sum(c.values())
+top = ", ".join(f"{100 * n / total:.0f}% {w} in {q}" for (w, q), n in c.most_common(6))
+print(f"{total / samples:.1f} backends active on average; {top}")
+PY
+}
+
 # pgbench with per-transaction logs; NAME SCRIPT [pgbench args]. Prints
 # "tps avg_ms p50_ms p99_ms transactions failed".
 pg_run() {
@@ -301,15 +374,55 @@ PY
 }
 
 # ---------------------------------------------------------------------------
+# Planner statistics. Autovacuum may be off (it is on the shared development
+# cluster), and even when on it analyzes a table only some time after a bulk
+# load. So: a few seconds of check-in on tickets PostgreSQL has no statistics
+# for, then ANALYZE, as autovacuum would eventually do, before the timed runs
+# (the pgbench yardsticks see the same statistics). Each time: the plan
+# PostgreSQL gives the admitting UPDATE once it goes generic (a prepared
+# statement's plan after five executions), and the ticket rows it reads per scan.
+AUTOVACUUM=$(q "SHOW autovacuum")
+TIX_READ="SELECT coalesce(idx_tup_fetch, 0) + coalesce(seq_tup_read, 0) FROM pg_stat_user_tables
+  WHERE schemaname = '$SCHEMA' AND relname = 'tickets'"
+tix_read() { sleep 1.5; settle "$TIX_READ"; }  # backends flush their counters about once a second
+per() { python3 -c "print(round(($2 - $1) / max($3, 1), 1))"; }
+admit_plan() {
+  psql "$BENCH_URL" -v ON_ERROR_STOP=1 -Atq >"$TMP/plan.txt" <<SQL
+SET search_path TO $SCHEMA, public;
+SET plan_cache_mode = force_generic_plan;
+PREPARE admit(uuid, bigint, uuid, uuid, text) AS WITH u AS ( UPDATE tickets SET status = 'used', checked_in_at = now(), checked_in_by = \$4, gate = \$5, updated_at = now() WHERE id = \$1 AND version = \$2 AND session_id = \$3 AND status = 'active' RETURNING id, session_id, ticket_type_id, seat_id, owner_id, checked_in_at, gate) SELECT u.id, tt.name FROM u JOIN ticket_types tt ON tt.id = u.ticket_type_id JOIN users us ON us.id = u.owner_id LEFT JOIN seats st ON st.id = u.seat_id;
+EXPLAIN EXECUTE admit('$SESSION_ID', 1, '$SESSION_ID', '$SESSION_ID', 'G');
+SQL
+  { grep -m1 -o 'Scan using [a-z_]* on tickets\|Seq Scan on tickets' "$TMP/plan.txt" || echo '?'; } |
+    sed 's/.*Scan using \([a-z_]*\) on tickets/\1/; s/Seq Scan on tickets/a sequential scan/'
+}
+export BENCH_TOKENS=$TMP/checkin_tokens.txt BENCH_STAFF=$STAFF_TOKEN BENCH_THREADS=$THREADS
+PLAN_COLD=$(admit_plan)
+say "check-in before ANALYZE (3s; autovacuum=$AUTOVACUUM, generic plan uses $PLAN_COLD)"
+R0=$(q "$TIX_READ")
+BENCH_START=$((CHECKIN_N - 5000)) BENCH_END=$((CHECKIN_N - 3000)) wrk_lua checkin-cold checkin.lua 3
+read -r CC_RPS CC_P50 CC_P99 CC_REQ CC_OK CC_NON CC_SOCK < <(wrk_stats checkin-cold)
+CC_READ=$(per "$R0" "$(tix_read)" "$CC_OK")
+q "ANALYZE" >/dev/null
+PLAN_WARM=$(admit_plan)
+say "ANALYZE done: the generic plan uses $PLAN_WARM ($CC_READ ticket rows read per scan before)"
+
+# ---------------------------------------------------------------------------
 # Flash sale.
 export BENCH_BUYERS=$TMP/buyers.txt BENCH_EVENT=$EVENT_ID BENCH_SESSION=$SESSION_ID
 say "flash sale warm-up"
 BENCH_TT=$FLASH_TT BENCH_RUN=warm wrk_lua flash-warm flash.lua 2
 FS_BEFORE=$(settle "SELECT sold FROM ticket_types WHERE id = '$FLASH_TT'")
 say "flash sale (${SECS}s, capacity $FLASH_CAP)"
+cpu_mark flash-0
+waits_start flash
 BENCH_TT=$FLASH_TT BENCH_RUN=flash wrk_lua flash flash.lua "$SECS"
+waits_stop
+cpu_mark flash-1
+FS_WAITS=$(waits_report flash)
 FS_AFTER=$(settle "SELECT sold FROM ticket_types WHERE id = '$FLASH_TT'")
 read -r FS_RPS FS_P50 FS_P99 FS_REQ FS_OK FS_NON FS_SOCK < <(wrk_stats flash)
+read -r FS_BUSY FS_SRV FS_PG FS_REST < <(cpu_report flash-0 flash-1 "$FS_REQ")
 say "sell-out (capacity $SELLOUT_CAP, ${SELLOUT_SECS}s)"
 BENCH_TT=$SELLOUT_TT BENCH_RUN=sellout wrk_lua sellout flash.lua "$SELLOUT_SECS"
 SO_SOLD=$(settle "SELECT sold FROM ticket_types WHERE id = '$SELLOUT_TT'")
@@ -340,16 +453,26 @@ printf '%s\n' "$CONSIST_ROWS" >&2
 export BENCH_TOKENS=$TMP/checkin_tokens.txt BENCH_STAFF=$STAFF_TOKEN BENCH_THREADS=$THREADS
 USED_DOORS="SELECT count(*) FROM tickets WHERE ticket_type_id = '$DOORS_TT' AND status = 'used'"
 say "check-in warm-up"
-BENCH_START=$((CHECKIN_N * 3 / 4)) wrk_lua checkin-warm checkin.lua 1
+BENCH_START=$((CHECKIN_N - 3000)) BENCH_END=$((CHECKIN_N - 1000)) wrk_lua checkin-warm checkin.lua 1
 CI_BEFORE=$(settle "$USED_DOORS")
 say "check-in (${SECS}s, $CHECKIN_N tickets)"
-BENCH_START=0 wrk_lua checkin checkin.lua "$SECS"
+R0=$(tix_read)
+cpu_mark checkin-0
+waits_start checkin
+BENCH_START=0 BENCH_END=$((CHECKIN_N - 5000)) wrk_lua checkin checkin.lua "$SECS"
+waits_stop
+cpu_mark checkin-1
+CI_WAITS=$(waits_report checkin)
 CI_AFTER=$(settle "$USED_DOORS")
+R1=$(tix_read)
 read -r CI_RPS CI_P50 CI_P99 CI_REQ CI_OK CI_NON CI_SOCK < <(wrk_stats checkin)
+read -r CI_BUSY CI_SRV CI_PG CI_REST < <(cpu_report checkin-0 checkin-1 "$CI_REQ")
+CI_READ=$(per "$R0" "$R1" "$CI_OK")
 CI_WRAPPED=$(awk '/^wrapped/ {print $2}' "$TMP/checkin.out")
 CI_CODES=$(problem_codes checkin)
-if within $((CI_AFTER - CI_BEFORE)) "$CI_OK" && [ "$CI_NON" = 0 ]; then CI_CONSISTENT=yes; else CI_CONSISTENT=no; fi
-say "check-in consistent=$CI_CONSISTENT (+$((CI_AFTER - CI_BEFORE)) used for $CI_OK 2xx, $CI_NON non-2xx, $CI_WRAPPED past the end)"
+# Consistent: every 2xx flipped one ticket, and the only refusals are re-scans past the range.
+if within $((CI_AFTER - CI_BEFORE)) "$CI_OK" && [ "$CI_NON" -le "$CI_WRAPPED" ]; then CI_CONSISTENT=yes; else CI_CONSISTENT=no; fi
+say "check-in consistent=$CI_CONSISTENT (+$((CI_AFTER - CI_BEFORE)) used for $CI_OK 2xx, $CI_NON non-2xx, $CI_WRAPPED past the range)"
 
 # ---------------------------------------------------------------------------
 # The PostgreSQL yardsticks run with the server stopped, so its idle pool
@@ -442,11 +565,19 @@ cat "$CHECKIN_SQL" "$AUDIT_SQL" >"$FULL_SQL"
 PGARGS=(-D k=0 -D per="$PER" -D sid="$SESSION_ID" -D staff="$STAFF_ID" -D tenant="$TENANT_ID")
 
 say "pgbench check-in transaction"
+R0=$(tix_read)
+cpu_mark pc-0
 read -r PC_TPS PC_AVG PC_P50 PC_P99 PC_N PC_FAIL < <(pg_run checkin "$CHECKIN_SQL" "${PGARGS[@]}")
+cpu_mark pc-1
+read -r PC_BUSY _ PC_PG PC_REST < <(cpu_report pc-0 pc-1 "$PC_N")
+PC_READ=$(per "$R0" "$(tix_read)" "$PC_N")
 PC_ADMITTED=$(admitted_copies)
 reset_copies
 say "pgbench check-in + audit append"
+cpu_mark pf-0
 read -r PF_TPS PF_AVG PF_P50 PF_P99 PF_N PF_FAIL < <(pg_run checkin-audit "$FULL_SQL" "${PGARGS[@]}")
+cpu_mark pf-1
+read -r PF_BUSY _ PF_PG PF_REST < <(cpu_report pf-0 pf-1 "$PF_N")
 PF_ADMITTED=$(admitted_copies)
 say "pgbench audit append alone"
 read -r PA_TPS PA_AVG PA_P50 PA_P99 PA_N PA_FAIL < <(pg_run audit "$AUDIT_SQL" "${PGARGS[@]}")
@@ -457,6 +588,27 @@ if python3 -c "import sys; sys.exit(0 if float('$PA_TPS') < float('$HOT_TX') els
   AUDIT_VS_HOT="the audit lock, not the stock row, is the lower ceiling for a flash sale on this machine."
 else
   AUDIT_VS_HOT="the stock row stays the lower ceiling; the audit lock adds a second queue behind it."
+fi
+CPU_BOUND=$(python3 -c "print('yes' if float('${FS_BUSY%\%}') >= 90 else 'no')")
+CPU_FLASH="During the sale the machine was $FS_BUSY busy; each order cost $FS_SRV ms of server CPU
+and $FS_PG ms of PostgreSQL CPU ($FS_REST ms more went to wrk and the rest)$(if [ "$CPU_BOUND" = yes ]; then
+echo ": the cores are saturated, so whoever holds the stock row competes for CPU with everything else, which stretches every turn of the row"; fi)."
+CPU_CHECKIN="Per scan the server used $CI_SRV ms of CPU, PostgreSQL $CI_PG ms and wrk with the
+rest $CI_REST ms, against $PF_PG + $PF_REST ms (PostgreSQL + pgbench) per pgbench transaction
+with the same SQL (machine $CI_BUSY busy during the HTTP run, $PF_BUSY during that pgbench run).
+With the cores saturated in both, the ratio of those CPU totals is
+$(python3 -c "print(f'{(float(\"$PF_PG\")+float(\"$PF_REST\"))/(float(\"$CI_SRV\")+float(\"$CI_PG\")+float(\"$CI_REST\"))*100:.0f}%')"); the HTTP run reached $(ratio "$CI_RPS" "$PF_TPS") of that yardstick's rate."
+TT_SIZE=$(q "SELECT pg_relation_size('ticket_types') / current_setting('block_size')::int || ' pages for ' || count(*) || ' rows' FROM ticket_types")
+FK_TT=$(q "SELECT string_agg(conrelid::regclass::text, ', ' ORDER BY conrelid::regclass::text) FROM pg_constraint
+  WHERE confrelid = 'ticket_types'::regclass AND contype = 'f'" | sed "s/$SCHEMA\.//g")
+if grep -q 'MultiXact' <<<"$FS_WAITS"; then
+  MULTIXACT=" The MultiXact waits come from foreign keys: $FK_TT reference \`ticket_types\`,
+and inserting such a row takes a KEY SHARE lock on the referenced ticket_types row until
+its transaction ends. Every buy inserts several, so the hot row is share-locked by many
+open transactions at once, and each UPDATE of it must build a new multixact of all of
+them (hotrow-tx's order table has no foreign key to its stock row)."
+else
+  MULTIXACT=""
 fi
 PRE_SPAN=$(awk '/query: BEGIN/ {b=NR} /UPDATE ticket_types/ {print NR-b; exit}' "$TMP/trace-buy.txt")
 QUEUE_MS=$(python3 -c "print(round($CONNS/float('$FS_RPS')*1000))")
@@ -471,7 +623,8 @@ a second, tenant-wide serialization point that every mutating request of the ten
 passes through (buys, check-ins, refusals alike). The append alone peaks at $PA_TPS tps
 here, against $HOT_TX for hotrow-tx: $AUDIT_VS_HOT Around the two locks a buy makes
 $TR_B round trips in $TX_B transactions, of which $TC_B commit. With $CONNS requests in
-flight, latency is mostly queueing: $CONNS ÷ $FS_RPS/s ≈ $QUEUE_MS ms, against a p50 of $FS_P50 ms."
+flight, latency is mostly queueing: $CONNS ÷ $FS_RPS/s ≈ $QUEUE_MS ms, against a p50 of $FS_P50 ms.
+$CPU_FLASH"
 CHECKIN_PARA="**Check-in.** Tickets are independent rows, so pgbench's check-in transaction
 runs $CONNS clients in parallel ($PC_TPS tps). Followed by the audit append, as the server
 runs it, it drops to $PF_TPS tps ($(ratio "$PF_TPS" "$PC_TPS") of it; the append alone: $PA_TPS): the
@@ -479,19 +632,18 @@ per-tenant audit lock serializes scans that PostgreSQL could otherwise run side 
 The HTTP scans reach $(ratio "$CI_RPS" "$PF_TPS") of that full-SQL figure; the rest is the server's own
 work on top of its $((TR_C - TP_C)) SQL round trips: the $TP_C pings, Ed25519 verification of the
 QR token (the signing key is cached), JWT verification, JSON, and queueing for the pool
-while the audit lock is held."
+while the audit lock is held. $CPU_CHECKIN"
 else
 FLASH_PARA="**Flash sale.** hotrow-tx holds the stock row's lock for 3 round trips (UPDATE,
 INSERT, COMMIT). The server's buy holds it for $HOT_SPAN (from \`UPDATE ticket_types\`
-to its COMMIT$HOT_BETWEEN): if hold time were all that counted, it could reach about
-3/$HOT_SPAN of hotrow-tx. The audit row is a plain INSERT in a transaction of its own
+to its COMMIT$HOT_BETWEEN). The audit row is a plain INSERT in a transaction of its own
 after the order commits (no lock; the server's background sealer chains the rows), so
 the stock row is the only serialization point left. Before it takes the row lock, a
-buy spends $PRE_SPAN round trips in the same transaction (Idempotency-Key check, session,
-event and ticket type reads, hold, order, tickets, outbox rows): $TR_B round trips in
-$TX_B transactions per order, all competing for the CPU that PostgreSQL needs to turn
-the hot row over. With $CONNS requests in flight, latency is mostly queueing: $CONNS ÷
-$FS_RPS/s ≈ $QUEUE_MS ms, against a p50 of $FS_P50 ms."
+buy spends $PRE_SPAN round trips in the same transaction (in this trace: Idempotency-Key
+check, session, event and ticket type reads, hold, order, tickets, outbox rows): $TR_B
+round trips in $TX_B transactions per order. $CPU_FLASH With $CONNS requests in
+flight, latency is mostly queueing: $CONNS ÷ $FS_RPS/s ≈ $QUEUE_MS ms, against a p50 of
+$FS_P50 ms."
 CHECKIN_PARA="**Check-in.** Tickets are independent rows, so pgbench's check-in transaction
 runs $CONNS clients in parallel ($PC_TPS tps). With the audit append after it as a second
 transaction, as the server runs it, $PF_TPS tps ($(ratio "$PF_TPS" "$PC_TPS") of it): two commits,
@@ -499,7 +651,7 @@ so two WAL flushes, per scan (the append alone: $PA_TPS tps). The HTTP scans rea
 $(ratio "$CI_RPS" "$PF_TPS") of that full-SQL figure; the rest is the server's own work on top of its
 $((TR_C - TP_C)) SQL round trips: the $TP_C pings, Ed25519 verification of the QR token (the
 signing key is cached), JWT verification, HTTP and JSON, and the background audit
-sealer, all on the cores PostgreSQL uses too."
+sealer, all on the cores PostgreSQL uses too. $CPU_CHECKIN"
 fi
 if [ "$TENANT_RT" = 1 ]; then
   TENANT_NOTE="Every request also looks its tenant up (one round trip)."
@@ -545,6 +697,7 @@ Same run, same server, $CONNS connections for wrk and $CONNS clients for pgbench
 | Check-in: \`POST /api/v1/checkin\`, $CONNS scanners, a different real ticket per request, ${SECS}s | $CI_RPS | $CI_P50 | $CI_P99 | $CI_NON | pgbench: the server's **check-in transaction** ($([ "$TENANT_RT" = 1 ] && echo "tenant lookup, ")BEGIN, SET LOCAL, admitting UPDATE, outbox INSERT, COMMIT) on distinct tickets | $PC_TPS | $PC_P50 / $PC_P99 | **$(ratio "$CI_RPS" "$PC_TPS")** |
 | | | | | | pgbench: check-in transaction + the audit append (all the server's SQL, one script) | $PF_TPS | $PF_P50 / $PF_P99 | $(ratio "$CI_RPS" "$PF_TPS") |
 | | | | | | pgbench: audit append alone ($AUDIT_DESC) | $PA_TPS | $PA_P50 / $PA_P99 | $(ratio "$CI_RPS" "$PA_TPS") |
+| Check-in as above, 3s, **before ANALYZE** (fresh tickets, no planner statistics; see below) | $CC_RPS | $CC_P50 | $CC_P99 | $CC_NON | — | — | — | — |
 
 Checks (database, after each run):
 
@@ -556,12 +709,24 @@ Checks (database, after each run):
 $(sed 's/^/  - /' <<<"$CONSIST_ROWS")
 - hotrow.sh's own check: tx consistent=$HOT_TX_OK, cte consistent=$HOT_CTE_OK.
 - Check-in **consistent=$CI_CONSISTENT**: $CI_REQ scans, statuses $(status_list checkin)${CI_CODES:+ (problem codes: $CI_CODES)},
-  socket errors: $CI_SOCK; $((CI_AFTER - CI_BEFORE)) tickets flipped to \`used\` for $CI_OK 2xx; $CI_WRAPPED scans ran past the $CHECKIN_N tokens.
+  socket errors: $CI_SOCK; $((CI_AFTER - CI_BEFORE)) tickets flipped to \`used\` for $CI_OK 2xx; $CI_WRAPPED scans ran past the $((CHECKIN_N - 5000)) tokens set aside for the timed run.
+  Ticket rows PostgreSQL read per scan (\`pg_stat_user_tables\`: index fetches + sequential reads on \`tickets\`):
+  $CI_READ; pgbench: $PC_READ per transaction; before ANALYZE: $CC_READ.
 - pgbench check-in: $PC_N transactions admitted $PC_ADMITTED distinct tickets ($PER per client before a client
   would reuse one; a transaction whose ticket is already used does no work); with the audit append: $PF_N
   transactions, $PF_ADMITTED admitted. Failed transactions: $PC_FAIL / $PF_FAIL / $PA_FAIL.
 
 ### Where the time goes
+
+CPU per request over each timed run, from /proc ($(nproc) cores; "PostgreSQL" is every
+backend of the cluster, "rest" is wrk or pgbench and anything else on the machine):
+
+| run | machine busy | server ms/req | PostgreSQL ms/req | rest ms/req |
+| --- | ---: | ---: | ---: | ---: |
+| flash sale (HTTP) | $FS_BUSY | $FS_SRV | $FS_PG | $FS_REST |
+| check-in (HTTP) | $CI_BUSY | $CI_SRV | $CI_PG | $CI_REST |
+| pgbench check-in transaction | $PC_BUSY | — | $PC_PG | $PC_REST |
+| pgbench check-in + audit append | $PF_BUSY | — | $PF_PG | $PF_REST |
 
 Round trips to PostgreSQL per request, traced (bench/pgtrace.py between a
 one-connection server and PostgreSQL, statement caches warm; traces below):
@@ -574,8 +739,23 @@ Every request verifies an HS256 JWT; the server parses HTTP and JSON in and writ
 JSON out.
 
 $FLASH_PARA
+PostgreSQL during the sale (pg_stat_activity every 0.1 s): $FS_WAITS.$MULTIXACT
+After the sale \`ticket_types\` takes $TT_SIZE, mostly dead versions of the hot row that
+could not be pruned while older transactions were still open.
 
 $CHECKIN_PARA
+PostgreSQL during the check-in run: $CI_WAITS.
+
+**Planner statistics.** autovacuum is \`$AUTOVACUUM\` on this cluster, and even when it is
+on, a table is analyzed only a while after a bulk load. The bench runs ANALYZE once the
+tickets are issued, before the timed runs; the pgbench yardsticks see the same statistics.
+Before that, on $CHECKIN_N fresh tickets PostgreSQL had no statistics for, the admitting
+UPDATE's generic plan (what a prepared statement runs after five executions) used
+\`$PLAN_COLD\` and check-in ran at $CC_RPS scans/s (p50 $CC_P50 ms), reading $CC_READ ticket rows per
+scan; after ANALYZE it uses \`$PLAN_WARM\` and reads $CI_READ.$(if [ "$PLAN_COLD" != "$PLAN_WARM" ]; then echo " Without statistics the
+planner prefers the (session_id, status) index and filters on id, so each scan walks
+every active ticket of the session: a scan costs in proportion to the session's size
+from a bulk issue of tickets until autovacuum, if it is on, analyzes the table."; fi)
 
 All of this runs on $(nproc) cores shared by wrk, the server, pgbench and
 PostgreSQL's backends: CPU the load generator or extra round trips use is taken

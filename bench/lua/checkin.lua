@@ -1,9 +1,11 @@
 -- wrk script for check-in: POST /api/v1/checkin with the staff token
 -- (BENCH_STAFF), a different QR token (BENCH_TOKENS: one a line) on every
--- request. Thread i of T takes tokens START+i, START+i+T, ... so no token is
--- scanned twice; past the end it wraps (those scans answer 409 already_used,
--- reported as non-2xx). Prints "status <code> <count>", "sample <code> <body>"
--- for the first non-2xx of each thread, and "wrapped <n>".
+-- request. Thread i of T (BENCH_THREADS) takes tokens START+i, START+i+T, ...
+-- of the range [BENCH_START, BENCH_END) (default: the whole file), so no token
+-- is scanned twice; past the end it wraps (those scans answer 409
+-- already_used, reported as non-2xx). Prints "status <code> <count>",
+-- "sample <code> <body>" for the first non-2xx of each thread, and
+-- "wrapped <n>".
 local threads, next_id = {}, 0
 
 function setup(thread)
@@ -12,7 +14,7 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
-local tokens, staff, nthreads, start, n = {}, nil, 1, 0, 0
+local tokens, staff, nthreads, start, stop, n = {}, nil, 1, 0, 0, 0
 statuses, sample, wrapped = {}, nil, 0 -- globals: done() reads them with thread:get
 
 function init(args)
@@ -22,13 +24,15 @@ function init(args)
   staff = "Bearer " .. os.getenv("BENCH_STAFF")
   nthreads = tonumber(os.getenv("BENCH_THREADS") or "2")
   start = tonumber(os.getenv("BENCH_START") or "0")
+  stop = math.min(tonumber(os.getenv("BENCH_END") or "0") or 0, #tokens)
+  if stop <= start then stop = #tokens end
 end
 
 function request()
-  local i = start + n * nthreads + id
+  local k = n * nthreads + id
   n = n + 1
-  if i >= #tokens then wrapped = wrapped + 1 end
-  local token = tokens[i % #tokens + 1]
+  if k >= stop - start then wrapped = wrapped + 1 end
+  local token = tokens[start + k % (stop - start) + 1]
   return wrk.format("POST", "/api/v1/checkin", {
     ["X-Tenant"] = "bench",
     ["Content-Type"] = "application/json",
