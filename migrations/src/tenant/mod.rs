@@ -12,5 +12,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("t0001_foundation", include_str!("t0001_foundation.sql")),
         ("t0002_ticketing", include_str!("t0002_ticketing.sql")),
         ("t0003_audit_sealing", include_str!("t0003_audit_sealing.sql")),
+        ("t0004_deferred_stock_keys", include_str!("t0004_deferred_stock_keys.sql")),
     ]
 }
