@@ -30,7 +30,7 @@ pub const PATH: &str = "/graphql";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource(PATH).route(web::post().to(execute)).route(web::get().to(graphiql)))
-        .service(web::resource("/graphql/ws").route(web::get().to(subscriptions)))
+        .service(web::resource("/graphql/ws").route(web::get().to(crate::graphql_ws::subscriptions)))
         .service(web::resource("/graphql/assets/{name}").route(web::get().to(asset)));
 }
 
@@ -163,42 +163,4 @@ async fn write(
     if let Err(e) = app.record_audit(row).await {
         tracing::error!(error = ?e, "failed to write audit row");
     }
-}
-
-/// GraphQL subscriptions over WebSocket (graphql-transport-ws, and the
-/// older graphql-ws). Browsers cannot set headers on a WebSocket, so the
-/// tenant and the token may come in `connection_init`'s payload
-/// (`{"tenant": "<slug>", "authorization": "Bearer <jwt>"}`); otherwise the
-/// upgrade request's `X-Tenant`/subdomain and `Authorization` count.
-async fn subscriptions(
-    req: HttpRequest,
-    payload: web::Payload,
-    app: web::Data<App>,
-    schema: web::Data<TaquillaSchema>,
-) -> actix_web::Result<HttpResponse> {
-    let app = app.get_ref().clone();
-    let header_token = bearer_token(&req).ok().flatten();
-    let header_slug = named_tenant(&req, &app.config.base_domain).ok().flatten();
-    async_graphql_actix_web::GraphQLSubscription::new(TaquillaSchema::clone(&schema))
-        .on_connection_init(move |init: serde_json::Value| {
-            let app = app.clone();
-            let (header_token, header_slug) = (header_token.clone(), header_slug.clone());
-            async move {
-                let field = |names: &[&str]| {
-                    names.iter().find_map(|n| init.get(*n).and_then(|v| v.as_str()).map(str::to_owned))
-                };
-                let slug = field(&["tenant", "X-Tenant", "x-tenant"]).or(header_slug);
-                let token = field(&["authorization", "Authorization", "token"])
-                    .map(|t| t.strip_prefix("Bearer ").map(str::to_owned).unwrap_or(t))
-                    .or(header_token);
-                let caller = Caller::resolve(&app, slug.as_deref(), token.as_deref())
-                    .await
-                    .map_err(|e| async_graphql::Error::new(format!("{}: {}", e.code, e.message)))?;
-                let mut data = async_graphql::Data::default();
-                data.insert(app);
-                data.insert(caller);
-                Ok(data)
-            }
-        })
-        .start(&req, payload)
 }

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod extract;
 pub mod graphql;
+pub mod graphql_ws;
 pub mod openapi;
 pub mod problem;
 pub mod routes;

@@ -204,32 +204,13 @@ async fn holds_cross_processes(redis: Option<String>) {
         }
     }
 
-    // A connection whose credentials do not hold is closed, naming why.
-    // (async-graphql 7 closes with 1002; graphql-transport-ws asks for 4403:
-    // noted on the issue, needs our own WebSocket actor.)
-    let mut request = format!("{}/graphql/ws", b.base.replace("http://", "ws://")).into_client_request().unwrap();
-    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
-    let (mut bad, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    bad.send(Message::Text(
-        json!({"type": "connection_init", "payload": {"tenant": "live", "authorization": "Bearer forged"}})
-            .to_string()
-            .into(),
-    ))
-    .await
-    .unwrap();
-    let closed = loop {
-        match tokio::time::timeout(Duration::from_secs(10), bad.next())
-            .await
-            .expect("no answer to a bad connection_init")
-        {
-            Some(Ok(Message::Close(frame))) => break frame,
-            Some(Ok(Message::Text(t))) => panic!("expected a close, got {t}"),
-            Some(Ok(_)) => continue,
-            other => panic!("connection ended without a close frame: {other:?}"),
-        }
-    };
-    let closed = closed.expect("a close frame with a reason");
-    assert_eq!(u16::from(closed.code), 1002);
+    // A connection whose credentials do not hold is closed with 4403.
+    let closed = closes_with(
+        &b.base,
+        &[json!({"type": "connection_init", "payload": {"tenant": "live", "authorization": "Bearer forged"}})],
+    )
+    .await;
+    assert_eq!(u16::from(closed.code), 4403, "{closed:?}");
     assert!(closed.reason.contains("invalid_token"), "{}", closed.reason);
     drop(a);
     drop(b);
@@ -243,4 +224,56 @@ async fn subscriptions_see_another_processes_holds_through_postgres() {
 #[tokio::test]
 async fn subscriptions_see_another_processes_holds_through_redis() {
     holds_cross_processes(Some(std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into()))).await;
+}
+
+/// Opens a graphql-transport-ws connection, sends `messages` and returns the
+/// close frame the server ends it with.
+async fn closes_with(base: &str, messages: &[Value]) -> tokio_tungstenite::tungstenite::protocol::CloseFrame {
+    let mut request = format!("{}/graphql/ws", base.replace("http://", "ws://")).into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    for m in messages {
+        ws.send(Message::Text(m.to_string().into())).await.unwrap();
+    }
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), ws.next()).await.expect("the server never closed") {
+            Some(Ok(Message::Close(frame))) => return frame.expect("a close frame with a code"),
+            Some(Ok(_)) => continue,
+            other => panic!("connection ended without a close frame: {other:?}"),
+        }
+    }
+}
+
+/// graphql-transport-ws names a close code for each way a client can break
+/// the protocol; the server uses them.
+#[tokio::test]
+async fn protocol_violations_close_with_graphql_transport_ws_codes() {
+    let t = spawn_app().await;
+    let fx = t.tenant("proto").await;
+    let (_, token) = t.user(&fx, "attendee", "pia").await;
+    let init =
+        json!({"type": "connection_init", "payload": {"tenant": "proto", "authorization": format!("Bearer {token}")}});
+    let sub = |id: &str| json!({"id": id, "type": "subscribe", "payload": {"query": "subscription { seatChanged(sessionId: \"00000000-0000-0000-0000-000000000000\") { seatId } }"}});
+    let cases: Vec<(&str, Vec<Value>, u16)> = vec![
+        (
+            "another tenant's token",
+            vec![
+                json!({"type": "connection_init", "payload": {"tenant": "nobody", "authorization": format!("Bearer {token}")}}),
+            ],
+            4403,
+        ),
+        ("subscribe before connection_init", vec![sub("early")], 4401),
+        ("not protocol JSON", vec![json!({"hello": "world"})], 4400),
+        ("two connection_init", vec![init.clone(), init.clone()], 4429),
+        ("a live subscription id reused", vec![init.clone(), sub("dup"), sub("dup")], 4409),
+    ];
+    for (what, messages, code) in cases {
+        let closed = closes_with(&t.base, &messages).await;
+        assert_eq!(u16::from(closed.code), code, "{what}: {closed:?}");
+    }
+
+    // No protocol offered: no upgrade.
+    let mut request = format!("{}/graphql/ws", t.base.replace("http://", "ws://")).into_client_request().unwrap();
+    request.headers_mut().remove("Sec-WebSocket-Protocol");
+    assert!(tokio_tungstenite::connect_async(request).await.is_err());
 }
