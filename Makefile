@@ -5,8 +5,9 @@
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
-#   make bench    load benchmarks (bench/run.sh, then bench/graphql.sh)
+#   make bench    load benchmarks (bench/run.sh, bench/graphql.sh, bench/fanout.sh)
 #   make bench-graphql  GraphQL beside REST only (bench/graphql.sh)
+#   make bench-fanout   1,000 subscribers, one seat change (bench/fanout.sh)
 #   make audit-verify   verify every tenant's audit hash chain
 #
 # Variables: CARGO (default cargo), TEST_ARGS (extra args for the test runner,
@@ -25,7 +26,7 @@ BIN := $(TARGET_DIR)/debug/taquilla
 # (Assign first: `eval "$(cmd)"` alone would ignore cmd's exit status.)
 SERVICES = svc_env="$$(scripts/services.sh)" || exit $$?; eval "$$svc_env"
 
-.PHONY: help run test lint fmt openapi bench bench-graphql audit-verify services services-stop
+.PHONY: help run test lint fmt openapi bench bench-graphql bench-fanout audit-verify services services-stop
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -68,11 +69,16 @@ openapi:
 bench:
 	@$(SERVICES); \
 	./bench/run.sh; \
-	./bench/graphql.sh
+	./bench/graphql.sh; \
+	./bench/fanout.sh
 
 bench-graphql:
 	@$(SERVICES); \
 	./bench/graphql.sh
+
+bench-fanout:
+	@$(SERVICES); \
+	./bench/fanout.sh
 
 audit-verify:
 	@$(SERVICES); \

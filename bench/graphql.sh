@@ -25,18 +25,12 @@ BENCH_URL="${DATABASE_URL%/*}/$DB"
 say() { echo "bench-graphql [$SECONDS s]: $*" >&2; }
 command -v wrk >/dev/null || { say "install wrk (apt-get install wrk)"; exit 1; }
 
-# The release binary's path is shared by every checkout using the same
-# CARGO_TARGET_DIR: run a private copy, and check it is this checkout's.
+# The server is built where bench/run.sh builds it (a target dir of its own,
+# so a debug build in between does not evict it).
 TMP=$(mktemp -d)
-VERSION=$(cargo metadata -q --no-deps --format-version 1 |
-  python3 -c 'import json,sys; print(next(p["version"] for p in json.load(sys.stdin)["packages"] if p["name"] == "taquilla"))')
-for _ in 1 2 3; do
-  cargo build --release -q -p taquilla
-  cp "${CARGO_TARGET_DIR:-target}/release/taquilla" "$TMP/taquilla"
-  [ "$("$TMP/taquilla" --version)" = "taquilla $VERSION" ] && break
-  say "another checkout's binary was in place; building again"
-done
-BIN="$TMP/taquilla"
+BENCH_TARGET_DIR=${BENCH_TARGET_DIR:-target/bench}
+CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release -q -p taquilla
+BIN=$BENCH_TARGET_DIR/release/taquilla
 
 psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB" >/dev/null
 export DATABASE_URL="$BENCH_URL" TAQUILLA_JWT_SECRET="bench-secret-bench-secret-bench-secret-0123"
