@@ -46,7 +46,9 @@ impl Api {
     }
 
     async fn login(&self, email: &str, password: &str) -> Res<String> {
-        let r = self.call(reqwest::Method::POST, "", "/api/v1/auth/login", Some(json!({"email": email, "password": password}))).await?;
+        let r = self
+            .call(reqwest::Method::POST, "", "/api/v1/auth/login", Some(json!({"email": email, "password": password})))
+            .await?;
         Ok(r["access_token"].as_str().ok_or("no access_token")?.to_owned())
     }
 }
@@ -109,7 +111,13 @@ async fn seed(api: &Api, admin: &str) -> Res<(String, String, String)> {
 
 /// One subscriber: connects, authenticates, subscribes, then reports the
 /// instant each `next` arrives.
-async fn subscriber(ws_url: String, init: Value, subscribe: Value, ready: mpsc::Sender<()>, got: mpsc::UnboundedSender<Instant>) -> Res<()> {
+async fn subscriber(
+    ws_url: String,
+    init: Value,
+    subscribe: Value,
+    ready: mpsc::Sender<()>,
+    got: mpsc::UnboundedSender<Instant>,
+) -> Res<()> {
     let mut request = ws_url.into_client_request()?;
     request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
@@ -193,7 +201,8 @@ async fn main() -> Res<()> {
         for change in ["hold", "release"] {
             let t0 = Instant::now();
             if change == "hold" {
-                hold_id = id(&api.call(reqwest::Method::POST, &admin, "/api/v1/holds", Some(hold_body.clone())).await?)?;
+                hold_id =
+                    id(&api.call(reqwest::Method::POST, &admin, "/api/v1/holds", Some(hold_body.clone())).await?)?;
             } else {
                 api.call(reqwest::Method::DELETE, &admin, &format!("/api/v1/holds/{hold_id}"), None).await?;
             }

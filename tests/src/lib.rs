@@ -129,6 +129,20 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// Reads a response: JSON when it is JSON, else the text as a string.
+    pub async fn read(res: reqwest::Response) -> Self {
+        let status = res.status();
+        let content_type =
+            res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let bytes = res.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Resp { status, content_type, body }
+    }
+
     #[track_caller]
     pub fn ok(self, expected: u16) -> Value {
         assert_eq!(self.status.as_u16(), expected, "unexpected status; body: {}", self.body);
@@ -221,6 +235,31 @@ impl TestApp {
         path: &str,
         body: Option<Value>,
     ) -> Resp {
+        self.call_full(method, tenant, token, path, body, &[]).await
+    }
+
+    /// As [`TestApp::call`] for a tenant fixture, with extra headers.
+    pub async fn call_with_headers(
+        &self,
+        method: Method,
+        tenant: Option<&TenantFx>,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        self.call_full(method, tenant.map(|t| t.slug.as_str()), token, path, body, headers).await
+    }
+
+    async fn call_full(
+        &self,
+        method: Method,
+        tenant: Option<&str>,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if let Some(t) = tenant {
             req = req.header("X-Tenant", t);
@@ -228,20 +267,13 @@ impl TestApp {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let content_type =
-            res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-        let bytes = res.bytes().await.unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
-        };
-        Resp { status, content_type, body }
+        Resp::read(req.send().await.unwrap()).await
     }
 
     pub async fn get(&self, t: &TenantFx, token: Option<&str>, path: &str) -> Resp {

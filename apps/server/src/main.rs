@@ -66,6 +66,20 @@ struct Settings {
     /// Milliseconds one GraphQL request may run.
     #[arg(long, env = "TAQUILLA_GRAPHQL_TIMEOUT_MS", default_value_t = 10_000, global = true)]
     graphql_timeout_ms: u64,
+    /// Stripe secret key (sk_…). Without it only free and manual payments
+    /// are offered.
+    #[arg(long, env = "STRIPE_SECRET_KEY", hide_env_values = true, global = true)]
+    stripe_secret_key: Option<String>,
+    /// Stripe webhook signing secret(s) (whsec_…), comma-separated while one
+    /// is being rolled.
+    #[arg(long, env = "STRIPE_WEBHOOK_SECRET", hide_env_values = true, global = true)]
+    stripe_webhook_secret: Option<String>,
+    /// Stripe API base URL (a local stand-in in tests).
+    #[arg(long, env = "STRIPE_API_BASE", global = true)]
+    stripe_api_base: Option<String>,
+    /// Platform fee on Stripe Connect payments, in basis points (250 = 2.5%).
+    #[arg(long, env = "STRIPE_APPLICATION_FEE_BPS", default_value_t = 0, global = true)]
+    stripe_application_fee_bps: u32,
 }
 
 #[derive(Subcommand)]
@@ -169,7 +183,36 @@ impl Settings {
                 max_query_bytes: self.graphql_max_query_bytes,
                 timeout: Duration::from_millis(self.graphql_timeout_ms),
             },
+            stripe: self.stripe()?,
         })
+    }
+
+    fn stripe(&self) -> anyhow::Result<Option<taquilla_payments::StripeConfig>> {
+        let Some(key) = self.stripe_secret_key.clone().filter(|k| !k.is_empty()) else { return Ok(None) };
+        let secrets: Vec<SecretString> = self
+            .stripe_webhook_secret
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| SecretString::from(s.to_owned()))
+            .collect();
+        if secrets.is_empty() {
+            bail!("STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: payments could never be confirmed");
+        }
+        if self.stripe_application_fee_bps > 10_000 {
+            bail!("STRIPE_APPLICATION_FEE_BPS must be 0..=10000");
+        }
+        let config = taquilla_payments::StripeConfig {
+            secret_key: SecretString::from(key),
+            webhook_secrets: secrets,
+            api_base: self.stripe_api_base.clone(),
+            application_fee_bps: self.stripe_application_fee_bps,
+        };
+        // Fail at startup, not at the first payment.
+        taquilla_payments::StripeProvider::new(config.clone()).map_err(core_err)?;
+        Ok(Some(config))
     }
 
     async fn app(&self) -> anyhow::Result<App> {

@@ -63,10 +63,18 @@ impl Role {
                     | ViewAttendance
                     | ViewAnyAttendance
                     | ConfirmPayments
+                    | RefundOrders
             ),
-            Role::Organizer => {
-                matches!(p, CreateEvent | ManageOwnEvent | ViewAllEvents | CheckIn | ViewAttendance | ConfirmPayments)
-            }
+            Role::Organizer => matches!(
+                p,
+                CreateEvent
+                    | ManageOwnEvent
+                    | ViewAllEvents
+                    | CheckIn
+                    | ViewAttendance
+                    | ConfirmPayments
+                    | RefundOrders
+            ),
             Role::Staff => matches!(p, ViewAllEvents | CheckIn | ViewAttendance | ViewAnyAttendance),
             Role::Attendee => false,
         }
@@ -96,6 +104,8 @@ pub enum Permission {
     ViewAnyAttendance,
     /// Mark manual (pay-at-door, invoice) orders as paid.
     ConfirmPayments,
+    /// Give money back: refund orders in full or in part.
+    RefundOrders,
     /// Hold time, resale cap and other tenant settings.
     ManageTenantSettings,
 }

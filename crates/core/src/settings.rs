@@ -13,11 +13,24 @@ pub struct TenantSettings {
     /// Resale price cap as a percentage of face value.
     #[schema(minimum = 0, maximum = 1000)]
     pub resale_cap_percent: u32,
+    /// How paid orders are paid: `stripe` (cards; the default where the
+    /// deployment has Stripe) or `manual` (at the door, by invoice).
+    pub payment_provider: Option<PaidWith>,
+    /// Stripe Connect: the tenant's connected account (`acct_…`). Card
+    /// payments are paid out to it, less the platform's application fee.
+    pub stripe_account_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PaidWith {
+    Manual,
+    Stripe,
 }
 
 impl Default for TenantSettings {
     fn default() -> Self {
-        Self { hold_minutes: 10, resale_cap_percent: 100 }
+        Self { hold_minutes: 10, resale_cap_percent: 100, payment_provider: None, stripe_account_id: None }
     }
 }
 
@@ -34,6 +47,16 @@ impl TenantSettings {
         }
         if self.resale_cap_percent > 1000 {
             return Err(Error::validation("resale_cap_percent", "out_of_range", "must be 0..=1000"));
+        }
+        if let Some(a) = &self.stripe_account_id {
+            let id = a.strip_prefix("acct_").unwrap_or("");
+            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(Error::validation(
+                    "stripe_account_id",
+                    "invalid_account",
+                    "must be a Stripe account id (acct_…)",
+                ));
+            }
         }
         Ok(())
     }

@@ -26,7 +26,7 @@ use crate::problem::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use routes::*;
     graphql::configure(cfg);
-    cfg.service(health::healthz).service(health::readyz).service(
+    cfg.service(health::healthz).service(health::readyz).service(payments::stripe_webhook).service(
         web::scope("/api/v1")
             .service(admin::login)
             .service(admin::list_tenants)

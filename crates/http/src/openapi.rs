@@ -10,10 +10,11 @@ use crate::routes;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Taquilla API", version = "1", description = "Multitenant ticketing platform. Tenant endpoints take the tenant from the `X-Tenant` header (or the host's subdomain); errors are RFC 9457 problem documents with a stable `code`."),
-    paths(routes::health::healthz, routes::health::readyz),
+    paths(routes::health::healthz, routes::health::readyz, routes::payments::stripe_webhook),
     tags(
         (name = "health"), (name = "admin", description = "Platform administration"),
-        (name = "auth"), (name = "users"), (name = "events"), (name = "sessions"), (name = "audit")
+        (name = "auth"), (name = "users"), (name = "events"), (name = "sessions"), (name = "audit"),
+        (name = "payments", description = "Providers, refunds, Stripe's webhook")
     ),
 )]
 struct Root;

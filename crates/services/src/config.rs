@@ -22,6 +22,8 @@ pub struct Config {
     pub tenant_cache_ttl: Duration,
     /// Limits of the GraphQL endpoint.
     pub graphql: GraphqlConfig,
+    /// Card payments; `None` offers only free and manual payment.
+    pub stripe: Option<taquilla_payments::StripeConfig>,
 }
 
 /// What one GraphQL request may ask for. Over-limit requests get an error
@@ -63,6 +65,7 @@ impl Config {
             trust_forwarded_for: false,
             tenant_cache_ttl: Duration::from_secs(1),
             graphql: GraphqlConfig::default(),
+            stripe: None,
         }
     }
 }

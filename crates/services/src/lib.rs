@@ -10,6 +10,7 @@ pub mod config;
 pub mod events;
 pub mod holds;
 pub mod orders;
+pub mod payments;
 pub mod registrations;
 pub mod resale;
 pub mod sessions;
@@ -45,11 +46,17 @@ impl App {
     pub fn new(store: Store, config: Config) -> Self {
         let jwt = Arc::new(auth::JwtKeys::new(&config));
         let tenant_cache = Arc::new(tenants::TenantCache::new(config.tenant_cache_ttl));
+        // The binary checks the Stripe settings before this (a bad one stops
+        // it); here a failure can only leave card payments off, loudly.
+        let payments = taquilla_payments::Payments::new(config.stripe.clone()).unwrap_or_else(|e| {
+            tracing::error!(error = ?e, "Stripe is configured but unusable: card payments are off");
+            taquilla_payments::Payments::default()
+        });
         Self {
             store,
             config: Arc::new(config),
             jwt,
-            payments: taquilla_payments::Payments::default(),
+            payments,
             signing_keys: Arc::default(),
             tenant_cache,
             realtime: taquilla_realtime::Realtime::local(),

@@ -14,9 +14,10 @@ use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use taquilla_core::roles::Permission;
+use taquilla_core::settings::PaidWith;
 use taquilla_core::settings::TenantSettings;
 use taquilla_core::{Actor, Error, Result};
-use taquilla_payments::{PaymentRequest, PaymentStart};
+use taquilla_payments::ProviderKind;
 use taquilla_store::outbox::{self, kind};
 use taquilla_store::{repo, TenantTx};
 use utoipa::ToSchema;
@@ -80,6 +81,13 @@ pub struct OrderView {
     /// `free`, `manual` or `stripe`.
     pub provider: String,
     pub payment_ref: Option<String>,
+    /// Stripe: confirms the payment in the buyer's browser (Stripe.js
+    /// `confirmPayment`). Only for pending card payments.
+    pub client_secret: Option<String>,
+    /// The provider's last refusal of a payment attempt (card declined…).
+    pub payment_error: Option<String>,
+    /// Money returned so far, in minor units.
+    pub refunded_minor: i64,
     /// Unpaid orders release their stock at this time.
     pub expires_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -89,26 +97,30 @@ pub struct OrderView {
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
-struct OrderRow {
-    id: Uuid,
-    user_id: Uuid,
-    session_id: Uuid,
-    status: String,
-    total_minor: i64,
-    currency: String,
-    provider: String,
-    payment_ref: Option<String>,
-    hold_id: Option<Uuid>,
-    request_hash: Option<String>,
-    expires_at: Option<DateTime<Utc>>,
-    paid_at: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
+pub(crate) struct OrderRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub status: String,
+    pub total_minor: i64,
+    pub currency: String,
+    pub provider: String,
+    pub payment_ref: Option<String>,
+    pub client_secret: Option<String>,
+    pub payment_error: Option<String>,
+    pub refunded_minor: i64,
+    pub hold_id: Option<Uuid>,
+    pub request_hash: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
-const ORDER_COLUMNS: &str = "id, user_id, session_id, status, total_minor, currency, provider, payment_ref, hold_id, \
-                             request_hash, expires_at, paid_at, created_at";
+const ORDER_COLUMNS: &str =
+    "id, user_id, session_id, status, total_minor, currency, provider, payment_ref, client_secret, \
+                             payment_error, refunded_minor, hold_id, request_hash, expires_at, paid_at, created_at";
 
-async fn order_row(tx: &TenantTx, id: Uuid, lock: bool) -> Result<OrderRow> {
+pub(crate) async fn order_row(tx: &TenantTx, id: Uuid, lock: bool) -> Result<OrderRow> {
     let lock = if lock { " FOR UPDATE" } else { "" };
     OrderRow::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
@@ -145,7 +157,7 @@ async fn replay_in(tx: &TenantTx, user_id: Uuid, key: &str, hash: &str) -> Resul
     Ok(Some(view(tx, o).await?))
 }
 
-async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
+pub(crate) async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
     let items = OrderItemView::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT ticket_type_id, seat_id, quantity, unit_price_minor FROM order_items WHERE order_id = $1 ORDER BY ticket_type_id, seat_id",
@@ -173,6 +185,9 @@ async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
         currency: o.currency,
         provider: o.provider,
         payment_ref: o.payment_ref,
+        client_secret: o.client_secret,
+        payment_error: o.payment_error,
+        refunded_minor: o.refunded_minor,
         expires_at: o.expires_at,
         paid_at: o.paid_at,
         created_at: o.created_at,
@@ -183,7 +198,7 @@ async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
 
 /// The order's owner, or staff who handle payments, may see and act on it.
 /// Anyone else gets 404: an order id reveals nothing.
-fn may_handle(actor: &Actor, o: &OrderRow) -> Result<()> {
+pub(crate) fn may_handle(actor: &Actor, o: &OrderRow) -> Result<()> {
     if o.user_id == actor.user_id || actor.can(Permission::ConfirmPayments) {
         Ok(())
     } else {
@@ -234,7 +249,7 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             o.total_minor.into(),
             o.currency.into(),
             o.provider.into(),
-            o.payment_ref.clone().into(),
+            o.payment_ref.map(str::to_owned).into(),
             o.hold_id.into(),
             o.idempotency_key.map(str::to_owned).into(),
             o.request_hash.map(str::to_owned).into(),
@@ -270,7 +285,7 @@ struct NewOrderRow<'a> {
     total_minor: i64,
     currency: &'a str,
     provider: &'static str,
-    payment_ref: Option<String>,
+    payment_ref: Option<&'a str>,
     hold_id: Uuid,
     idempotency_key: Option<&'a str>,
     request_hash: Option<&'a str>,
@@ -281,7 +296,12 @@ struct NewOrderRow<'a> {
 
 /// Issues one ticket per unit of the paid order, each with a
 /// `ticket.issued` event, and the order's `order.paid` event.
-async fn issue_tickets(tx: &TenantTx, order_id: Uuid, session_id: Uuid, owner_id: Uuid) -> Result<Vec<Uuid>> {
+pub(crate) async fn issue_tickets(
+    tx: &TenantTx,
+    order_id: Uuid,
+    session_id: Uuid,
+    owner_id: Uuid,
+) -> Result<Vec<Uuid>> {
     #[derive(FromQueryResult)]
     struct T {
         id: Uuid,
@@ -337,7 +357,7 @@ fn request_hash(input: &OrderInput) -> String {
 }
 
 /// Rebuilds a hold's cart from its items.
-async fn lines_of_hold(tx: &TenantTx, hold_id: Uuid) -> Result<Vec<Line>> {
+pub(crate) async fn lines_of_hold(tx: &TenantTx, hold_id: Uuid) -> Result<Vec<Line>> {
     #[derive(FromQueryResult)]
     struct Item {
         ticket_type_id: Uuid,
@@ -418,19 +438,27 @@ impl App {
             }
             (None, Some(_), None) => Err(Error::validation("items", "required", "give the items to buy")),
         };
-        match (result, &key) {
+        let (v, created) = match (result, &key) {
             (Err(e), Some(k)) if e.code == "idempotency_race" => {
                 // The other request committed (or is about to): wait for it on the key's row.
+                let mut found = None;
                 for _ in 0..50 {
                     if let Some(v) = self.replay(actor, tenant_id, &k.0, &hash).await? {
-                        return Ok((v, false));
+                        found = Some(v);
+                        break;
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
                 }
-                Err(e)
+                (found.ok_or(e)?, false)
             }
-            (r, _) => r,
-        }
+            (r, _) => r?,
+        };
+        // The card payment is opened once the order and its stock are
+        // committed. If Stripe can't be reached the order stays pending; a
+        // retry with the same Idempotency-Key opens it (Stripe returns the
+        // same PaymentIntent for the order).
+        let v = self.open_payment(tenant_id, settings, v).await?;
+        Ok((v, created))
     }
 
     async fn replay(&self, actor: &Actor, tenant_id: Uuid, key: &str, hash: &str) -> Result<Option<OrderView>> {
@@ -468,16 +496,10 @@ impl App {
             let total = total_of(&lines)?;
             let currency = lines[0].tt.currency.clone();
             let id = Uuid::now_v7();
-            let provider = self.payments.for_total(total);
-            let start = provider
-                .start(&PaymentRequest { tenant_id, order_id: id, amount_minor: total, currency: currency.clone() })
-                .await?;
+            let provider = self.payments.for_order(total, settings.payment_provider.map(paid_with))?;
+            let paid = provider.kind() == ProviderKind::Free;
             let now = now();
             let expires = now + Duration::minutes(i64::from(settings.hold_minutes));
-            let (paid, payment_ref) = match start {
-                PaymentStart::Paid => (true, None),
-                PaymentStart::Pending { reference, .. } => (false, reference),
-            };
             let hold_id = Uuid::now_v7();
             insert_hold(&tx, hold_id, actor.user_id, session.id, "converted", if paid { now } else { expires }, &lines)
                 .await?;
@@ -489,7 +511,7 @@ impl App {
                 total_minor: total,
                 currency: &currency,
                 provider: provider.kind().as_str(),
-                payment_ref,
+                payment_ref: None,
                 hold_id,
                 idempotency_key: key.map(|k| k.0.as_str()),
                 request_hash: Some(hash),
@@ -509,7 +531,10 @@ impl App {
                 total_minor: total,
                 currency: currency.clone(),
                 provider: row.provider.to_owned(),
-                payment_ref: row.payment_ref.clone(),
+                payment_ref: None,
+                client_secret: None,
+                payment_error: None,
+                refunded_minor: 0,
                 expires_at: row.expires_at,
                 paid_at: row.paid_at,
                 created_at: now,
@@ -579,16 +604,10 @@ impl App {
         let total = total_of(&lines)?;
         let currency = lines.first().map(|l| l.tt.currency.clone()).unwrap_or_else(|| "EUR".into());
         let id = Uuid::now_v7();
-        let provider = self.payments.for_total(total);
-        let start = provider
-            .start(&PaymentRequest { tenant_id, order_id: id, amount_minor: total, currency: currency.clone() })
-            .await?;
+        let provider = self.payments.for_order(total, settings.payment_provider.map(paid_with))?;
+        let paid = provider.kind() == ProviderKind::Free;
         let now = now();
         let expires = now + Duration::minutes(i64::from(settings.hold_minutes));
-        let (paid, payment_ref) = match start {
-            PaymentStart::Paid => (true, None),
-            PaymentStart::Pending { reference, .. } => (false, reference),
-        };
         tx.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "UPDATE holds SET status = 'converted', expires_at = $2, updated_at = now() WHERE id = $1",
@@ -603,7 +622,7 @@ impl App {
             total_minor: total,
             currency: &currency,
             provider: provider.kind().as_str(),
-            payment_ref,
+            payment_ref: None,
             hold_id,
             idempotency_key: key.map(|k| k.0.as_str()),
             request_hash: Some(hash),
@@ -659,13 +678,7 @@ impl App {
             return Err(Error::conflict("order_expired", "the order expired before payment; its stock was released"));
         }
         settle(&tx, hold_id).await?;
-        tx.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE orders SET status = 'paid', paid_at = now(), updated_at = now() WHERE id = $1",
-            [id.into()],
-        ))
-        .await?;
-        issue_tickets(&tx, id, o.session_id, o.user_id).await?;
+        mark_paid(&tx, &o).await?;
         let o = order_row(&tx, id, false).await?;
         let v = view(&tx, o).await?;
         self.commit_and_publish(tx).await?;
@@ -702,7 +715,19 @@ impl App {
     }
 }
 
-async fn expire_order(tx: &TenantTx, o: &OrderRow, hold_id: Uuid) -> Result<()> {
+/// A pending order whose stock is sold to it becomes paid, with its tickets.
+pub(crate) async fn mark_paid(tx: &TenantTx, o: &OrderRow) -> Result<()> {
+    tx.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE orders SET status = 'paid', paid_at = now(), payment_error = NULL, updated_at = now() WHERE id = $1",
+        [o.id.into()],
+    ))
+    .await?;
+    issue_tickets(tx, o.id, o.session_id, o.user_id).await?;
+    Ok(())
+}
+
+pub(crate) async fn expire_order(tx: &TenantTx, o: &OrderRow, hold_id: Uuid) -> Result<()> {
     tx.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "UPDATE orders SET status = 'expired', updated_at = now() WHERE id = $1",
@@ -734,9 +759,9 @@ pub(crate) async fn void_paid_order(tx: &TenantTx, order_id: Uuid) -> Result<()>
     void_tickets(tx, "order_id = $1", order_id).await
 }
 
-/// Voids active tickets matching `filter` (with `$1` = `id`), returning
+/// Voids active tickets matching `filter` (with `$1` = `arg`), returning
 /// their seats and counts to stock, with a `ticket.voided` event each.
-pub(crate) async fn void_tickets(tx: &TenantTx, filter: &str, id: Uuid) -> Result<()> {
+pub(crate) async fn void_tickets(tx: &TenantTx, filter: &str, arg: impl Into<sea_orm::Value>) -> Result<()> {
     use taquilla_store::{AVAILABILITY_NOTE, SEAT_NOTE};
     crate::holds::noted(
         tx,
@@ -752,8 +777,15 @@ pub(crate) async fn void_tickets(tx: &TenantTx, filter: &str, id: Uuid) -> Resul
                         SELECT gen_random_uuid(), 'ticket.voided', v.id, jsonb_build_object('ticket_id', v.id) FROM v) \
              SELECT note FROM s UNION ALL SELECT note FROM c"
         ),
-        vec![id.into()],
+        vec![arg.into()],
     )
     .await?;
     Ok(())
+}
+
+pub(crate) fn paid_with(p: PaidWith) -> ProviderKind {
+    match p {
+        PaidWith::Manual => ProviderKind::Manual,
+        PaidWith::Stripe => ProviderKind::Stripe,
+    }
 }

@@ -134,6 +134,11 @@ impl App {
         tenant_id: Uuid,
     ) -> Result<taquilla_core::settings::TenantSettings> {
         actor.require(Permission::ManageTenantSettings)?;
+        self.settings_of(tenant_id).await
+    }
+
+    /// A tenant's settings, for the system's own work (no actor).
+    pub(crate) async fn settings_of(&self, tenant_id: Uuid) -> Result<taquilla_core::settings::TenantSettings> {
         let t = repo::tenants::by_id(self.store.db(), tenant_id).await?.ok_or_else(|| Error::not_found("tenant"))?;
         Ok(taquilla_core::settings::TenantSettings::from_json(&t.settings))
     }
@@ -147,6 +152,15 @@ impl App {
     ) -> Result<taquilla_core::settings::TenantSettings> {
         actor.require(Permission::ManageTenantSettings)?;
         settings.validate()?;
+        if settings.payment_provider == Some(taquilla_core::settings::PaidWith::Stripe)
+            && self.payments.stripe().is_none()
+        {
+            return Err(Error::validation(
+                "payment_provider",
+                "provider_unavailable",
+                "card payments (Stripe) are not configured on this deployment",
+            ));
+        }
         let tx = self.store.platform_tx().await?;
         let t = repo::tenants::by_id(&*tx, tenant_id).await?.ok_or_else(|| Error::not_found("tenant"))?;
         let mut am: tenants::ActiveModel = t.into();

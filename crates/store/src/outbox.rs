@@ -14,6 +14,9 @@ pub mod kind {
     pub const ORDER_PAID: &str = "order.paid";
     pub const ORDER_CANCELLED: &str = "order.cancelled";
     pub const ORDER_EXPIRED: &str = "order.expired";
+    pub const ORDER_REFUNDED: &str = "order.refunded";
+    pub const ORDER_PAYMENT_FAILED: &str = "order.payment_failed";
+    pub const ORDER_DISPUTED: &str = "order.disputed";
     pub const TICKET_ISSUED: &str = "ticket.issued";
     pub const TICKET_CHECKED_IN: &str = "ticket.checked_in";
     pub const TICKET_TRANSFERRED: &str = "ticket.transferred";

@@ -9,6 +9,7 @@ mod events;
 mod graphql;
 mod isolation;
 mod openapi;
+mod payments;
 mod realtime;
 mod registrations;
 mod resale;

@@ -6,6 +6,7 @@ pub mod events;
 pub mod health;
 pub mod holds;
 pub mod orders;
+pub mod payments;
 pub mod registrations;
 pub mod resale;
 pub mod sessions;
@@ -27,6 +28,7 @@ pub const FEATURES: &[Feature] = &[
     (registrations::configure, <registrations::Doc as utoipa::OpenApi>::openapi),
     (resale::configure, <resale::Doc as utoipa::OpenApi>::openapi),
     (settings::configure, <settings::Doc as utoipa::OpenApi>::openapi),
+    (payments::configure, <payments::Doc as utoipa::OpenApi>::openapi),
 ];
 
 use serde::Deserialize;
