@@ -354,12 +354,6 @@ pub(crate) async fn insert_hold(
     expires_at: DateTime<Utc>,
     lines: &[Line],
 ) -> Result<()> {
-    tx.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO holds (id, user_id, session_id, status, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        [id.into(), user_id.into(), session_id.into(), status.into(), expires_at.into()],
-    ))
-    .await?;
     // Arrays cannot carry NULLs here; the nil UUID stands for "no seat".
     let (mut tts, mut qs, mut seats): (Vec<Uuid>, Vec<i32>, Vec<Uuid>) = (vec![], vec![], vec![]);
     for l in lines {
@@ -375,10 +369,23 @@ pub(crate) async fn insert_hold(
             }
         }
     }
+    // One statement, one round trip: the hold and its items.
     tx.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "INSERT INTO hold_items (hold_id, ticket_type_id, quantity, seat_id) SELECT $1, t, q, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid) FROM unnest($2::uuid[], $3::int[], $4::uuid[]) AS u(t, q, s)",
-        [id.into(), tts.into(), qs.into(), seats.into()],
+        "WITH h AS (INSERT INTO holds (id, user_id, session_id, status, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id) \
+         INSERT INTO hold_items (hold_id, ticket_type_id, quantity, seat_id) \
+         SELECT (SELECT id FROM h), t, q, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid) \
+         FROM unnest($6::uuid[], $7::int[], $8::uuid[]) AS u(t, q, s)",
+        [
+            id.into(),
+            user_id.into(),
+            session_id.into(),
+            status.into(),
+            expires_at.into(),
+            tts.into(),
+            qs.into(),
+            seats.into(),
+        ],
     ))
     .await?;
     Ok(())

@@ -237,10 +237,13 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
         DbBackend::Postgres,
         "WITH o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
                     hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18) RETURNING id) \
-         INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor) \
-         SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p \
-         FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[]) AS u(t, s, q, p)",
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18) RETURNING id), \
+              i AS (INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor) \
+                    SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p \
+                    FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[]) AS u(t, s, q, p)) \
+         INSERT INTO outbox (id, event_type, aggregate_id, payload) \
+         SELECT $19, 'order.created', id, jsonb_build_object('order_id', id, 'user_id', $2::uuid, \
+                'session_id', $3::uuid, 'status', $4::text, 'total_minor', $5::bigint, 'currency', $6::text) FROM o",
         [
             o.id.into(),
             o.user_id.into(),
@@ -260,21 +263,17 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             qs.into(),
             prices.into(),
             o.created_at.into(),
+            Uuid::now_v7().into(),
         ],
     ))
     .await
     .map_err(|e| match taquilla_store::pg_code(&e).as_deref() {
-        // A concurrent request with the same Idempotency-Key won the race.
+        // A request with the same Idempotency-Key got there first (now, or
+        // earlier: the key is not looked up before, see `order_direct`).
         Some(taquilla_store::UNIQUE_VIOLATION) => Error::conflict("idempotency_race", "a request with this Idempotency-Key is being processed"),
         _ => Error::from(e),
     })?;
-    outbox::emit(
-        tx,
-        kind::ORDER_CREATED,
-        o.id,
-        serde_json::json!({ "order_id": o.id, "user_id": o.user_id, "session_id": o.session_id, "status": o.status, "total_minor": o.total_minor, "currency": o.currency }),
-    )
-    .await
+    Ok(())
 }
 
 struct NewOrderRow<'a> {
@@ -451,6 +450,9 @@ impl App {
                 }
                 (found.ok_or(e)?, false)
             }
+            // A repeat of a request that succeeded before answers with its
+            // order, whatever has changed since (sold out, sales closed).
+            (Err(e), Some(k)) => (self.replay(actor, tenant_id, &k.0, &hash).await?.ok_or(e)?, false),
             (r, _) => r?,
         };
         // The card payment is opened once the order and its stock are
@@ -480,13 +482,11 @@ impl App {
         hash: &str,
     ) -> Result<(OrderView, bool)> {
         for attempt in 0..2 {
+            // The Idempotency-Key is not looked up first: a repeat fails on
+            // the key's unique index when the order is written (or earlier,
+            // on a rule that no longer holds), and `place_order_in` then
+            // answers with the first order. A first request pays nothing.
             let tx = self.store.tenant_tx(tenant_id).await?;
-            if let Some(k) = key {
-                if let Some(v) = replay_in(&tx, actor.user_id, &k.0, hash).await? {
-                    tx.commit().await?;
-                    return Ok((v, false));
-                }
-            }
             let (event, session) = visible_session(&tx, Some(actor), session_id).await?;
             if event_id.is_some_and(|e| e != event.id) {
                 return Err(Error::validation("session_id", "not_in_event", "the session is not part of this event"));
