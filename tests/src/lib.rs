@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod receiver;
+
 use std::net::TcpListener;
 
 use reqwest::{Method, StatusCode};

@@ -80,6 +80,25 @@ struct Settings {
     /// Platform fee on Stripe Connect payments, in basis points (250 = 2.5%).
     #[arg(long, env = "STRIPE_APPLICATION_FEE_BPS", default_value_t = 0, global = true)]
     stripe_application_fee_bps: u32,
+    /// Let webhooks go to plain http and to loopback or private addresses.
+    /// For development and tests only: in production it opens SSRF.
+    #[arg(long, env = "TAQUILLA_WEBHOOKS_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    webhooks_allow_private: bool,
+    /// Milliseconds one webhook attempt may take.
+    #[arg(long, env = "TAQUILLA_WEBHOOK_TIMEOUT_MS", default_value_t = 15_000, global = true)]
+    webhook_timeout_ms: u64,
+    /// Delays before each attempt in milliseconds, comma-separated (default:
+    /// 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h).
+    #[arg(long, env = "TAQUILLA_WEBHOOK_RETRY_SCHEDULE_MS", global = true)]
+    webhook_retry_schedule_ms: Option<String>,
+    /// Milliseconds between webhook worker passes.
+    #[arg(long, env = "TAQUILLA_WEBHOOK_POLL_MS", default_value_t = 500, global = true)]
+    webhook_poll_ms: u64,
+    /// Run the webhook delivery worker in this process.
+    #[arg(long, env = "TAQUILLA_WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    webhook_worker: bool,
 }
 
 #[derive(Subcommand)]
@@ -184,7 +203,28 @@ impl Settings {
                 timeout: Duration::from_millis(self.graphql_timeout_ms),
             },
             stripe: self.stripe()?,
+            webhooks: self.webhooks()?,
         })
+    }
+
+    fn webhooks(&self) -> anyhow::Result<taquilla_services::webhooks::WebhooksConfig> {
+        let mut w = taquilla_services::webhooks::WebhooksConfig::default();
+        w.sender.policy.allow_private = self.webhooks_allow_private;
+        if self.webhooks_allow_private {
+            tracing::warn!(
+                "TAQUILLA_WEBHOOKS_ALLOW_PRIVATE is on: webhooks may reach plain http and internal addresses"
+            );
+        }
+        if self.webhook_timeout_ms == 0 {
+            bail!("TAQUILLA_WEBHOOK_TIMEOUT_MS must be positive");
+        }
+        w.sender.timeout = Duration::from_millis(self.webhook_timeout_ms);
+        if let Some(s) = &self.webhook_retry_schedule_ms {
+            w.schedule = taquilla_webhooks::RetrySchedule::parse_ms(s)
+                .map_err(|e| anyhow::anyhow!("TAQUILLA_WEBHOOK_RETRY_SCHEDULE_MS: {e}"))?;
+        }
+        w.poll = Duration::from_millis(self.webhook_poll_ms.max(10));
+        Ok(w)
     }
 
     fn stripe(&self) -> anyhow::Result<Option<taquilla_payments::StripeConfig>> {
@@ -271,6 +311,9 @@ async fn main() -> anyhow::Result<()> {
             let app = app.with_realtime(realtime(&s).await?);
             spawn_sweeper(app.clone());
             spawn_audit_sealer(app.clone());
+            if s.webhook_worker {
+                tokio::spawn(app.clone().run_webhook_worker());
+            }
             let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
             tracing::info!(%bind, "serving");
             taquilla_http::server(app, listener, workers)?.await?;

@@ -64,6 +64,7 @@ impl Role {
                     | ViewAnyAttendance
                     | ConfirmPayments
                     | RefundOrders
+                    | ManageWebhooks
             ),
             Role::Organizer => matches!(
                 p,
@@ -108,6 +109,8 @@ pub enum Permission {
     RefundOrders,
     /// Hold time, resale cap and other tenant settings.
     ManageTenantSettings,
+    /// Register webhook endpoints, see their deliveries, retry and replay.
+    ManageWebhooks,
 }
 
 /// Who is making a request, as proven by a credential.

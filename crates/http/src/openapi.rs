@@ -14,7 +14,8 @@ use crate::routes;
     tags(
         (name = "health"), (name = "admin", description = "Platform administration"),
         (name = "auth"), (name = "users"), (name = "events"), (name = "sessions"), (name = "audit"),
-        (name = "payments", description = "Providers, refunds, Stripe's webhook")
+        (name = "payments", description = "Providers, refunds, Stripe's webhook"),
+        (name = "webhooks", description = "Outgoing Standard Webhooks: endpoints, messages, attempts")
     ),
 )]
 struct Root;

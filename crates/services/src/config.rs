@@ -24,6 +24,8 @@ pub struct Config {
     pub graphql: GraphqlConfig,
     /// Card payments; `None` offers only free and manual payment.
     pub stripe: Option<taquilla_payments::StripeConfig>,
+    /// Outgoing webhooks: URL policy, timeout, retry schedule.
+    pub webhooks: crate::webhooks::WebhooksConfig,
 }
 
 /// What one GraphQL request may ask for. Over-limit requests get an error
@@ -66,6 +68,7 @@ impl Config {
             tenant_cache_ttl: Duration::from_secs(1),
             graphql: GraphqlConfig::default(),
             stripe: None,
+            webhooks: crate::webhooks::WebhooksConfig::default(),
         }
     }
 }

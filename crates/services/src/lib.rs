@@ -20,6 +20,7 @@ pub mod ticket_types;
 pub mod tickets;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -40,6 +41,9 @@ pub struct App {
     /// PostgreSQL backend is attached with [`App::with_realtime`]).
     pub realtime: Arc<taquilla_realtime::Realtime>,
     pub(crate) audit_dirty: Arc<audit::Dirty>,
+    /// Sends webhook attempts; `None` only if the HTTP client could not be
+    /// built (logged at start).
+    pub webhook_sender: Option<taquilla_webhooks::Sender>,
 }
 
 impl App {
@@ -52,7 +56,11 @@ impl App {
             tracing::error!(error = ?e, "Stripe is configured but unusable: card payments are off");
             taquilla_payments::Payments::default()
         });
+        let webhook_sender = taquilla_webhooks::Sender::new(&config.webhooks.sender)
+            .map_err(|e| tracing::error!(error = %e, "webhook HTTP client unusable: webhooks are not delivered"))
+            .ok();
         Self {
+            webhook_sender,
             store,
             config: Arc::new(config),
             jwt,

@@ -30,6 +30,32 @@ pub mod kind {
     pub const RESALE_LISTED: &str = "resale.listed";
     pub const RESALE_SOLD: &str = "resale.sold";
     pub const SESSION_CANCELLED: &str = "session.cancelled";
+    pub const WEBHOOK_ENDPOINT_DISABLED: &str = "webhook.endpoint_disabled";
+
+    /// Every type above: what a webhook endpoint may subscribe to.
+    pub const ALL: &[&str] = &[
+        ORDER_CREATED,
+        ORDER_PAID,
+        ORDER_CANCELLED,
+        ORDER_EXPIRED,
+        ORDER_REFUNDED,
+        ORDER_PAYMENT_FAILED,
+        ORDER_DISPUTED,
+        TICKET_ISSUED,
+        TICKET_CHECKED_IN,
+        TICKET_TRANSFERRED,
+        TICKET_VOIDED,
+        REGISTRATION_CONFIRMED,
+        REGISTRATION_WAITLISTED,
+        REGISTRATION_PROMOTED,
+        REGISTRATION_CANCELLED,
+        HOLD_CREATED,
+        HOLD_RELEASED,
+        RESALE_LISTED,
+        RESALE_SOLD,
+        SESSION_CANCELLED,
+        WEBHOOK_ENDPOINT_DISABLED,
+    ];
 }
 
 pub async fn emit(tx: &TenantTx, event_type: &str, aggregate_id: Uuid, payload: serde_json::Value) -> Result<()> {

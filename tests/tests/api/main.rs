@@ -19,3 +19,4 @@ mod subscriptions;
 mod tenancy;
 pub mod ticketing;
 mod validation;
+mod webhooks;

@@ -24,7 +24,7 @@ fn binary() -> PathBuf {
     target.join("debug/taquilla")
 }
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
 }
@@ -37,6 +37,11 @@ impl Drop for Server {
 }
 
 async fn serve(database_url: &str, secret: &str, redis: Option<&str>) -> Server {
+    serve_with(database_url, secret, redis, &[]).await
+}
+
+/// `taquilla serve` with extra environment.
+pub(crate) async fn serve_with(database_url: &str, secret: &str, redis: Option<&str>, env: &[(&str, &str)]) -> Server {
     let bin = binary();
     assert!(bin.exists(), "{} is missing: `make test` builds it (cargo build -p taquilla)", bin.display());
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -50,6 +55,7 @@ async fn serve(database_url: &str, secret: &str, redis: Option<&str>) -> Server 
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null());
+    cmd.envs(env.iter().copied());
     match redis {
         Some(url) => cmd.env("REDIS_URL", url),
         None => cmd.env_remove("REDIS_URL"),

@@ -14,6 +14,7 @@ pub mod settings;
 pub mod ticket_types;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 
 /// A feature module: how it registers its routes, and its OpenAPI paths.
 pub type Feature = (fn(&mut actix_web::web::ServiceConfig), fn() -> utoipa::openapi::OpenApi);
@@ -29,6 +30,7 @@ pub const FEATURES: &[Feature] = &[
     (resale::configure, <resale::Doc as utoipa::OpenApi>::openapi),
     (settings::configure, <settings::Doc as utoipa::OpenApi>::openapi),
     (payments::configure, <payments::Doc as utoipa::OpenApi>::openapi),
+    (webhooks::configure, <webhooks::Doc as utoipa::OpenApi>::openapi),
 ];
 
 use serde::Deserialize;
