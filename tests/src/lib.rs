@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod proxy;
 pub mod receiver;
 
 use std::net::TcpListener;

@@ -44,6 +44,7 @@ async fn seed(app: &App) -> anyhow::Result<()> {
             NewTenant {
                 slug: p(Slug::parse(SLUG))?,
                 name: p(Name::parse("Demo Tickets"))?,
+                plan: None,
                 admin: NewTenantAdmin {
                     email: p(EmailAddress::parse("admin@demo.test"))?,
                     password: p(Password::parse(PASSWORD))?,
@@ -54,7 +55,7 @@ async fn seed(app: &App) -> anyhow::Result<()> {
         .await
         .map_err(e)?;
     let tid = created.tenant.id;
-    let admin = taquilla_core::Actor { user_id: created.admin.id, tenant_id: Some(tid), role: Role::TenantAdmin };
+    let admin = taquilla_core::Actor::person(created.admin.id, Some(tid), Role::TenantAdmin);
     let mut organizer = None;
     for (email, role, name) in [
         ("organizer@demo.test", Role::Organizer, "Olga Organizer"),
@@ -73,7 +74,7 @@ async fn seed(app: &App) -> anyhow::Result<()> {
             .await
             .map_err(e)?;
         if role == Role::Organizer {
-            organizer = Some(taquilla_core::Actor { user_id: u.id, tenant_id: Some(tid), role });
+            organizer = Some(taquilla_core::Actor::person(u.id, Some(tid), role));
         }
     }
     let organizer = organizer.context("organizer was not created")?;

@@ -99,6 +99,22 @@ struct Settings {
     #[arg(long, env = "TAQUILLA_WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     webhook_worker: bool,
+    /// Rate limiting on or off (`off` for load tests from one address).
+    #[arg(long, env = "TAQUILLA_RATE_LIMIT", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    rate_limit: bool,
+    /// Requests per minute per client IP for callers without a valid credential.
+    #[arg(long, env = "TAQUILLA_RATE_LIMIT_ANONYMOUS", default_value_t = 300, global = true)]
+    rate_limit_anonymous: u32,
+    /// Requests per minute per user or API key on the `free` plan.
+    #[arg(long, env = "TAQUILLA_RATE_LIMIT_FREE", default_value_t = 600, global = true)]
+    rate_limit_free: u32,
+    /// Requests per minute per user or API key on the `standard` plan.
+    #[arg(long, env = "TAQUILLA_RATE_LIMIT_STANDARD", default_value_t = 3000, global = true)]
+    rate_limit_standard: u32,
+    /// Requests per minute per user or API key on the `enterprise` plan.
+    #[arg(long, env = "TAQUILLA_RATE_LIMIT_ENTERPRISE", default_value_t = 30_000, global = true)]
+    rate_limit_enterprise: u32,
 }
 
 #[derive(Subcommand)]
@@ -204,6 +220,24 @@ impl Settings {
             },
             stripe: self.stripe()?,
             webhooks: self.webhooks()?,
+            rate_limit: self.rate_limit()?,
+            redis_url: self.redis_url.clone().filter(|u| !u.is_empty()),
+        })
+    }
+
+    fn rate_limit(&self) -> anyhow::Result<taquilla_services::config::RateLimitConfig> {
+        let rates =
+            [self.rate_limit_anonymous, self.rate_limit_free, self.rate_limit_standard, self.rate_limit_enterprise];
+        if rates.contains(&0) {
+            bail!("TAQUILLA_RATE_LIMIT_* rates must be positive (turn limiting off with TAQUILLA_RATE_LIMIT=off)");
+        }
+        Ok(taquilla_services::config::RateLimitConfig {
+            enabled: self.rate_limit,
+            anonymous_per_minute: self.rate_limit_anonymous,
+            free_per_minute: self.rate_limit_free,
+            standard_per_minute: self.rate_limit_standard,
+            enterprise_per_minute: self.rate_limit_enterprise,
+            ..Default::default()
         })
     }
 
@@ -338,6 +372,7 @@ async fn main() -> anyhow::Result<()> {
                     let input = taquilla_services::tenants::NewTenant {
                         slug: parse("slug", Slug::parse(slug))?,
                         name: parse("name", Name::parse(name))?,
+                        plan: None,
                         admin: taquilla_services::tenants::NewTenantAdmin {
                             email: parse("admin-email", EmailAddress::parse(admin_email))?,
                             password: parse("admin-password", Password::parse(admin_password))?,
@@ -419,7 +454,7 @@ async fn set_status(app: &App, slug: &str, status: taquilla_core::status::Tenant
         .await
         .map_err(core_err)?
         .context("no such tenant")?;
-    let patch = taquilla_services::tenants::TenantPatch { name: None, status: Some(status) };
+    let patch = taquilla_services::tenants::TenantPatch { status: Some(status), ..Default::default() };
     app.update_tenant(&App::system_actor(), t.id, patch).await.map_err(core_err)?;
     println!("tenant {slug} is now {status}");
     Ok(())

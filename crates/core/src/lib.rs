@@ -10,4 +10,4 @@ pub mod status;
 pub mod text;
 
 pub use error::{Error, ErrorKind, FieldError, Result};
-pub use roles::{Actor, Permission, Role};
+pub use roles::{Actor, Permission, Role, Scope};

@@ -65,6 +65,7 @@ impl Role {
                     | ConfirmPayments
                     | RefundOrders
                     | ManageWebhooks
+                    | ManageApiKeys
             ),
             Role::Organizer => matches!(
                 p,
@@ -111,6 +112,79 @@ pub enum Permission {
     ManageTenantSettings,
     /// Register webhook endpoints, see their deliveries, retry and replay.
     ManageWebhooks,
+    /// Create and revoke API keys.
+    ManageApiKeys,
+}
+
+impl Permission {
+    /// The API key scope that unlocks this permission; `None`: no API key
+    /// may use it (people, roles, settings and the audit log are managed by
+    /// people, not integrations).
+    pub fn scope(self) -> Option<Scope> {
+        use Permission::*;
+        match self {
+            CreateEvent | ManageAnyEvent | ManageOwnEvent => Some(Scope::EventsWrite),
+            ViewAllEvents => Some(Scope::EventsRead),
+            ViewAttendance | ViewAnyAttendance => Some(Scope::OrdersRead),
+            ConfirmPayments | RefundOrders => Some(Scope::OrdersWrite),
+            CheckIn => Some(Scope::Checkin),
+            ManageWebhooks => Some(Scope::WebhooksManage),
+            ManageTenants | ManageTenantUsers | ViewAuditLog | ViewPlatformAudit | ManageTenantSettings
+            | ManageApiKeys => None,
+        }
+    }
+}
+
+/// What an API key may do. A person's session has no scopes: its role decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum Scope {
+    #[serde(rename = "events:read")]
+    EventsRead,
+    #[serde(rename = "events:write")]
+    EventsWrite,
+    #[serde(rename = "orders:read")]
+    OrdersRead,
+    #[serde(rename = "orders:write")]
+    OrdersWrite,
+    #[serde(rename = "checkin")]
+    Checkin,
+    #[serde(rename = "webhooks:manage")]
+    WebhooksManage,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 6] = [
+        Scope::EventsRead,
+        Scope::EventsWrite,
+        Scope::OrdersRead,
+        Scope::OrdersWrite,
+        Scope::Checkin,
+        Scope::WebhooksManage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::EventsRead => "events:read",
+            Scope::EventsWrite => "events:write",
+            Scope::OrdersRead => "orders:read",
+            Scope::OrdersWrite => "orders:write",
+            Scope::Checkin => "checkin",
+            Scope::WebhooksManage => "webhooks:manage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// A write scope includes reading the same things.
+    fn covers(self, wanted: Scope) -> bool {
+        self == wanted
+            || matches!(
+                (self, wanted),
+                (Scope::EventsWrite, Scope::EventsRead) | (Scope::OrdersWrite, Scope::OrdersRead)
+            )
+    }
 }
 
 /// Who is making a request, as proven by a credential.
@@ -120,11 +194,49 @@ pub struct Actor {
     /// `None` only for platform admins.
     pub tenant_id: Option<Uuid>,
     pub role: Role,
+    /// `Some` for an API key: it acts as the tenant admin who made it, but
+    /// only within these scopes.
+    pub scopes: Option<Vec<Scope>>,
+    /// The API key's id, for a key (its rate-limit bucket and audit trail).
+    pub api_key_id: Option<Uuid>,
 }
 
 impl Actor {
+    /// A person's session: the role alone decides.
+    pub fn person(user_id: Uuid, tenant_id: Option<Uuid>, role: Role) -> Self {
+        Actor { user_id, tenant_id, role, scopes: None, api_key_id: None }
+    }
+
+    pub fn is_api_key(&self) -> bool {
+        self.scopes.is_some()
+    }
+
+    /// Whether the credential's scopes allow `wanted` (always, for a person).
+    pub fn has_scope(&self, wanted: Scope) -> bool {
+        self.scopes.as_ref().is_none_or(|s| s.iter().any(|x| x.covers(wanted)))
+    }
+
     pub fn can(&self, p: Permission) -> bool {
         self.role.grants(p)
+            && match &self.scopes {
+                None => true,
+                Some(_) => p.scope().is_some_and(|s| self.has_scope(s)),
+            }
+    }
+
+    /// 403 `insufficient_scope` unless the API key holds `wanted`.
+    #[track_caller]
+    pub fn require_scope(&self, wanted: Scope) -> Result<()> {
+        if self.has_scope(wanted) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                crate::ErrorKind::Forbidden,
+                "insufficient_scope",
+                format!("this API key lacks the {} scope", wanted.as_str()),
+            )
+            .with_extra(serde_json::json!({ "required_scope": wanted.as_str() })))
+        }
     }
 
     #[track_caller]
@@ -164,7 +276,26 @@ mod tests {
     use super::*;
 
     fn actor(role: Role) -> Actor {
-        Actor { user_id: Uuid::nil(), tenant_id: Some(Uuid::nil()), role }
+        Actor::person(Uuid::nil(), Some(Uuid::nil()), role)
+    }
+
+    #[test]
+    fn api_keys_act_only_within_their_scopes() {
+        let key = Actor { scopes: Some(vec![Scope::EventsWrite, Scope::Checkin]), ..actor(Role::TenantAdmin) };
+        assert!(key.can(Permission::CreateEvent));
+        assert!(key.can(Permission::ViewAllEvents), "write includes read");
+        assert!(key.can(Permission::CheckIn));
+        assert!(!key.can(Permission::RefundOrders));
+        assert!(!key.can(Permission::ManageWebhooks));
+        assert!(!key.can(Permission::ManageTenantUsers), "never through a key");
+        assert!(!key.can(Permission::ManageApiKeys));
+        assert!(key.require_scope(Scope::OrdersRead).is_err());
+        let none = Actor { scopes: Some(vec![]), ..actor(Role::TenantAdmin) };
+        assert!(!none.can(Permission::ViewAllEvents));
+        assert!(actor(Role::TenantAdmin).has_scope(Scope::WebhooksManage), "people have no scope limits");
+        for s in Scope::ALL {
+            assert_eq!(Scope::parse(s.as_str()), Some(s));
+        }
     }
 
     #[test]

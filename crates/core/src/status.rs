@@ -51,6 +51,12 @@ string_enum!(RegistrationStatus {
     Cancelled => "cancelled",
 });
 
+string_enum!(Plan {
+    Free => "free",
+    Standard => "standard",
+    Enterprise => "enterprise",
+});
+
 string_enum!(TenantStatus {
     Active => "active",
     Suspended => "suspended",

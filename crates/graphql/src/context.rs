@@ -34,10 +34,10 @@ impl Caller {
             None => None,
         };
         let actor = match (token, &tenant) {
-            (Some(t), Some(tenant)) => Some(app.authenticate(t, Some(tenant.id))?),
+            (Some(t), Some(tenant)) => Some(app.authenticate(t, Some(tenant.id)).await?),
             // No tenant named: only a platform token fits. A tenant's token
             // here means the tenant was forgotten — REST's `tenant_required`.
-            (Some(t), None) => Some(app.authenticate(t, None).map_err(|e| {
+            (Some(t), None) => Some(app.authenticate(t, None).await.map_err(|e| {
                 if e.code == "wrong_tenant" {
                     Error::bad_request("tenant_required", "name the tenant with the X-Tenant header or its subdomain")
                         .with_field("X-Tenant")

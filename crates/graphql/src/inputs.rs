@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::types::{EventStatus, Role, SessionStatus, TenantStatus};
+use crate::types::{EventStatus, Plan, Role, SessionStatus, TenantStatus};
 
 fn undefined<T>(v: &MaybeUndefined<T>) -> bool {
     v.is_undefined()
@@ -295,6 +295,9 @@ pub struct NewTenantAdminInput {
 pub struct NewTenantInput {
     pub slug: String,
     pub name: String,
+    /// Sets the tenant's request rates; `STANDARD` when omitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
     pub admin: NewTenantAdminInput,
 }
 
@@ -305,6 +308,9 @@ pub struct TenantPatchInput {
     /// `SUSPENDED` stops every credential of the tenant at once.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<TenantStatus>,
+    /// Takes effect on the tenant's next requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
 }
 
 /// The tenant's settings; omitted fields take their defaults (as REST's `PUT /settings`).

@@ -21,6 +21,7 @@ mod guard;
 mod inputs;
 mod mutation;
 mod query;
+mod scopes;
 mod subscription;
 mod types;
 
@@ -116,6 +117,18 @@ pub async fn execute(
             "introspection is switched off on this server (TAQUILLA_GRAPHQL_INTROSPECTION)",
             &[],
         ));
+    }
+    if let Some(actor) = caller.actor.as_ref().filter(|a| a.is_api_key()) {
+        for (field, _) in &plan.root_fields {
+            let allowed = match scopes::required(plan.mutation, field) {
+                Some(scope) => actor.require_scope(scope),
+                None => Err(taquilla_core::Error::forbidden(format!("API keys may not use `{field}`"))
+                    .with_code("api_key_not_allowed")),
+            };
+            if let Err(e) = allowed {
+                return (error_response(&e), AuditTrail::default());
+            }
+        }
     }
     let request = request_data(request, app, caller, !plan.mutation);
     let mut response = match tokio::time::timeout(config.timeout, schema.execute(request)).await {

@@ -65,6 +65,16 @@ pub enum TenantStatus {
     Suspended,
 }
 
+/// Sets a tenant's request rates.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize)]
+#[graphql(remote = "taquilla_core::status::Plan")]
+#[serde(rename_all = "snake_case")]
+pub enum Plan {
+    Free,
+    Standard,
+    Enterprise,
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize)]
 #[graphql(remote = "taquilla_core::roles::Role")]
 #[serde(rename_all = "snake_case")]
@@ -121,10 +131,11 @@ pub struct Tenant {
     pub slug: String,
     pub name: String,
     pub status: TenantStatus,
+    pub plan: Plan,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
-from_view!(Tenant, svc::views::TenantView, [id, slug, name, created_at, updated_at], into[status]);
+from_view!(Tenant, svc::views::TenantView, [id, slug, name, created_at, updated_at], into[status, plan]);
 
 #[derive(SimpleObject, Clone)]
 pub struct User {

@@ -93,13 +93,13 @@ pub async fn identify(req: &HttpRequest, app: &App) -> AuditFacts {
     }
     if facts.actor.is_none() {
         if let Ok(Some(token)) = bearer(req) {
-            facts.actor = app.authenticate(&token, facts.tenant_id).ok();
+            facts.actor = app.authenticate(&token, facts.tenant_id).await.ok();
         }
     }
     facts
 }
 
-fn remember(req: &HttpRequest, f: impl FnOnce(&mut AuditFacts)) {
+pub(crate) fn remember(req: &HttpRequest, f: impl FnOnce(&mut AuditFacts)) {
     let mut ext = req.extensions_mut();
     match ext.get_mut::<AuditFacts>() {
         Some(facts) => f(facts),
@@ -128,6 +128,18 @@ fn bearer(req: &HttpRequest) -> Result<Option<String>, Error> {
             Ok(Some(token.trim().to_owned()))
         }
         _ => Err(Error::unauthenticated("invalid_token", "expected `Authorization: Bearer <token>`")),
+    }
+}
+
+/// An API key may call a route only with the scope the route table asks
+/// for; people's sessions are not limited here (their role is, in the services).
+fn check_scope(req: &HttpRequest, actor: &Actor) -> Result<(), Error> {
+    if !actor.is_api_key() {
+        return Ok(());
+    }
+    match crate::scopes::required(req.method(), req.path()) {
+        Some(scope) => actor.require_scope(scope),
+        None => Err(Error::forbidden("API keys may not call this endpoint").with_code("api_key_not_allowed")),
     }
 }
 
@@ -164,8 +176,9 @@ impl FromRequest for Authed {
             let token = bearer(&req)?
                 .ok_or_else(|| Error::unauthenticated("unauthenticated", "this endpoint requires a bearer token"))?;
             let tenant = resolve_tenant(&req, &app).await?;
-            let actor = app.authenticate(&token, Some(tenant.id))?;
+            let actor = app.authenticate(&token, Some(tenant.id)).await?;
             remember(&req, |f| f.actor = Some(actor.clone()));
+            check_scope(&req, &actor)?;
             Ok(Authed { tenant, actor })
         })
     }
@@ -187,9 +200,13 @@ impl FromRequest for MaybeAuthed {
             let app = app(&req)?;
             let token = bearer(&req)?;
             let tenant = resolve_tenant(&req, &app).await?;
-            let actor = token.map(|t| app.authenticate(&t, Some(tenant.id))).transpose()?;
+            let actor = match token {
+                Some(t) => Some(app.authenticate(&t, Some(tenant.id)).await?),
+                None => None,
+            };
             if let Some(a) = &actor {
                 remember(&req, |f| f.actor = Some(a.clone()));
+                check_scope(&req, a)?;
             }
             Ok(MaybeAuthed { tenant, actor })
         })
@@ -208,7 +225,7 @@ impl FromRequest for PlatformAdmin {
             let app = app(&req)?;
             let token = bearer(&req)?
                 .ok_or_else(|| Error::unauthenticated("unauthenticated", "this endpoint requires a bearer token"))?;
-            let actor = app.authenticate(&token, None)?;
+            let actor = app.authenticate(&token, None).await?;
             remember(&req, |f| f.actor = Some(actor.clone()));
             Ok(PlatformAdmin(actor))
         })

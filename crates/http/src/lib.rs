@@ -8,7 +8,9 @@ pub mod graphql;
 pub mod graphql_ws;
 pub mod openapi;
 pub mod problem;
+pub mod ratelimit;
 pub mod routes;
+pub mod scopes;
 
 use std::net::TcpListener;
 
@@ -82,14 +84,23 @@ async fn not_found() -> Result<HttpResponse, ApiError> {
 /// Builds the HTTP server on an already-bound listener (tests bind port 0).
 pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::io::Result<Server> {
     let schema = web::Data::new(taquilla_graphql::build_schema(&app.config.graphql));
+    let redis = app.config.redis_url.as_deref().and_then(|url| {
+        ratelimit::Limiter::redis_pool(url, app.config.rate_limit.redis_timeout)
+            .map_err(|e| tracing::error!(error = %e, "rate limiter: bad Redis URL; limiting in process"))
+            .ok()
+    });
+    let limiter = web::Data::new(ratelimit::Limiter::new(app.config.rate_limit.clone(), redis));
     let data = web::Data::new(app);
     let doc = openapi::document();
     let mut server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .app_data(data.clone())
             .app_data(schema.clone())
+            .app_data(limiter.clone())
             .app_data(path_config())
             .wrap(from_fn(audit::audit_mutations))
+            // Outside the audit: refused requests cost no audit row.
+            .wrap(from_fn(ratelimit::limit))
             .wrap(
                 DefaultHeaders::new()
                     .add(("X-Content-Type-Options", "nosniff"))

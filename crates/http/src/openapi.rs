@@ -15,7 +15,8 @@ use crate::routes;
         (name = "health"), (name = "admin", description = "Platform administration"),
         (name = "auth"), (name = "users"), (name = "events"), (name = "sessions"), (name = "audit"),
         (name = "payments", description = "Providers, refunds, Stripe's webhook"),
-        (name = "webhooks", description = "Outgoing Standard Webhooks: endpoints, messages, attempts")
+        (name = "webhooks", description = "Outgoing Standard Webhooks: endpoints, messages, attempts"),
+        (name = "api-keys", description = "Keys for partner systems, with scopes")
     ),
 )]
 struct Root;

@@ -77,7 +77,8 @@ impl App {
 
     /// Verifies an access token for the given tenant (or the platform when
     /// `None`). A token of another tenant fails the audience check: 401.
-    pub fn authenticate(&self, token: &str, tenant_id: Option<Uuid>) -> Result<Actor> {
+    /// A person's access token (JWT).
+    pub fn authenticate_token(&self, token: &str, tenant_id: Option<Uuid>) -> Result<Actor> {
         let mut v = Validation::new(Algorithm::HS256);
         v.set_audience(&[audience(tenant_id)]);
         v.set_issuer(&[ISSUER]);
@@ -97,7 +98,7 @@ impl App {
         if c.tid != tenant_id || (c.role == Role::PlatformAdmin) != tenant_id.is_none() {
             return Err(Error::unauthenticated("wrong_tenant", "the token was not issued for this tenant"));
         }
-        Ok(Actor { user_id: c.sub, tenant_id: c.tid, role: c.role })
+        Ok(Actor::person(c.sub, c.tid, c.role))
     }
 
     pub async fn hash_password(&self, password: &Password) -> Result<String> {

@@ -26,6 +26,51 @@ pub struct Config {
     pub stripe: Option<taquilla_payments::StripeConfig>,
     /// Outgoing webhooks: URL policy, timeout, retry schedule.
     pub webhooks: crate::webhooks::WebhooksConfig,
+    /// Request rates per caller.
+    pub rate_limit: RateLimitConfig,
+    /// Shared state across instances (rate-limit buckets); `None` keeps it in process.
+    pub redis_url: Option<String>,
+}
+
+/// Requests per minute, per bucket: each API key and each person gets their
+/// tenant's plan rate; anonymous callers (and bad credentials) share one
+/// bucket per client IP. Bursts up to the whole minute's allowance.
+#[derive(Clone, Debug)]
+pub struct RateLimitConfig {
+    pub enabled: bool,
+    pub anonymous_per_minute: u32,
+    pub free_per_minute: u32,
+    pub standard_per_minute: u32,
+    pub enterprise_per_minute: u32,
+    /// Longest wait for Redis before a request is limited in process instead.
+    pub redis_timeout: Duration,
+    /// Prefix of the buckets' Redis keys (deployments sharing a Redis keep apart).
+    pub key_prefix: String,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            anonymous_per_minute: 300,
+            free_per_minute: 600,
+            standard_per_minute: 3_000,
+            enterprise_per_minute: 30_000,
+            redis_timeout: Duration::from_millis(100),
+            key_prefix: "taquilla:rl:".into(),
+        }
+    }
+}
+
+impl RateLimitConfig {
+    pub fn per_minute(&self, plan: taquilla_core::status::Plan) -> u32 {
+        use taquilla_core::status::Plan;
+        match plan {
+            Plan::Free => self.free_per_minute,
+            Plan::Standard => self.standard_per_minute,
+            Plan::Enterprise => self.enterprise_per_minute,
+        }
+    }
 }
 
 /// What one GraphQL request may ask for. Over-limit requests get an error
@@ -69,6 +114,9 @@ impl Config {
             graphql: GraphqlConfig::default(),
             stripe: None,
             webhooks: crate::webhooks::WebhooksConfig::default(),
+            // Most tests fire bursts from one address; the limiter's own tests turn it on.
+            rate_limit: RateLimitConfig { enabled: false, ..RateLimitConfig::default() },
+            redis_url: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! transaction and returns a view. REST and GraphQL both call these; no rule
 //! is written twice.
 
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod checkin;
@@ -44,6 +45,8 @@ pub struct App {
     /// Sends webhook attempts; `None` only if the HTTP client could not be
     /// built (logged at start).
     pub webhook_sender: Option<taquilla_webhooks::Sender>,
+    /// API keys verified in the last few seconds.
+    pub(crate) api_keys: Arc<api_keys::ApiKeyCache>,
 }
 
 impl App {
@@ -61,6 +64,7 @@ impl App {
             .ok();
         Self {
             webhook_sender,
+            api_keys: Arc::default(),
             store,
             config: Arc::new(config),
             jwt,

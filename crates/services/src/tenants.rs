@@ -4,7 +4,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use serde::Deserialize;
 use taquilla_core::page::{Page, PageRequest};
 use taquilla_core::roles::{Actor, Permission, Role};
-use taquilla_core::status::TenantStatus;
+use taquilla_core::status::{Plan, TenantStatus};
 use taquilla_core::text::{EmailAddress, Name, Password, Slug};
 use taquilla_core::{Error, Result};
 use taquilla_store::entity::tenants;
@@ -20,6 +20,9 @@ use crate::{now, App};
 pub struct NewTenant {
     pub slug: Slug,
     pub name: Name,
+    /// Sets the tenant's rate limits; `standard` when omitted.
+    #[serde(default)]
+    pub plan: Option<Plan>,
     /// The tenant's first administrator.
     pub admin: NewTenantAdmin,
 }
@@ -38,6 +41,8 @@ pub struct TenantPatch {
     pub name: Option<Name>,
     /// `suspended` stops every credential of the tenant at once.
     pub status: Option<TenantStatus>,
+    /// Takes effect on the tenant's next requests.
+    pub plan: Option<Plan>,
 }
 
 #[derive(Debug, serde::Serialize, ToSchema)]
@@ -57,6 +62,7 @@ impl App {
             slug: Set(input.slug.into_inner()),
             name: Set(input.name.into_inner()),
             status: Set(TenantStatus::Active.as_str().to_owned()),
+            plan: Set(input.plan.unwrap_or(Plan::Standard).as_str().to_owned()),
             settings: Set(serde_json::json!({})),
             created_at: Set(now),
             updated_at: Set(now),
@@ -95,6 +101,9 @@ impl App {
         if let Some(s) = patch.status {
             am.status = Set(s.as_str().to_owned());
         }
+        if let Some(p) = patch.plan {
+            am.plan = Set(p.as_str().to_owned());
+        }
         am.updated_at = Set(now());
         let t = am.update(&*tx).await?;
         tx.commit().await?;
@@ -123,7 +132,7 @@ impl App {
 
     /// The platform's own actor for CLI commands and bootstrapping.
     pub fn system_actor() -> Actor {
-        Actor { user_id: Uuid::nil(), tenant_id: None, role: Role::PlatformAdmin }
+        Actor::person(Uuid::nil(), None, Role::PlatformAdmin)
     }
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use taquilla_core::roles::Role;
-use taquilla_core::status::{EventStatus, SessionStatus, TenantStatus};
+use taquilla_core::status::{EventStatus, Plan, SessionStatus, TenantStatus};
 use taquilla_store::entity::{events, platform_users, sessions, tenants, users};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -15,6 +15,7 @@ pub struct TenantView {
     pub slug: String,
     pub name: String,
     pub status: TenantStatus,
+    pub plan: Plan,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -26,6 +27,7 @@ impl From<tenants::Model> for TenantView {
             slug: m.slug,
             name: m.name,
             status: TenantStatus::parse(&m.status).unwrap_or(TenantStatus::Suspended),
+            plan: Plan::parse(&m.plan).unwrap_or(Plan::Free),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -12,5 +12,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("p0001_platform", include_str!("p0001_platform.sql")),
         ("p0002_audit_sealing", include_str!("p0002_audit_sealing.sql")),
         ("p0003_stripe", include_str!("p0003_stripe.sql")),
+        ("p0004_tenant_plans", include_str!("p0004_tenant_plans.sql")),
     ]
 }

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin;
+mod api_keys;
 mod audit;
 mod auth;
 mod checkin;
@@ -10,6 +11,7 @@ mod graphql;
 mod isolation;
 mod openapi;
 mod payments;
+mod ratelimit;
 mod realtime;
 mod registrations;
 mod resale;

@@ -51,6 +51,8 @@ pub(crate) async fn serve_with(database_url: &str, secret: &str, redis: Option<&
         .env("TAQUILLA_JWT_SECRET", secret)
         .env("TAQUILLA_BIND", format!("127.0.0.1:{port}"))
         .env("TAQUILLA_WORKERS", "1")
+        // Its own limits are tested in-process (ratelimit.rs); here they would only add noise.
+        .env("TAQUILLA_RATE_LIMIT", "off")
         .env("TAQUILLA_DB_MAX_CONNECTIONS", "5")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

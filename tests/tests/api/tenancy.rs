@@ -15,6 +15,7 @@ async fn new_tenant(app: &App, slug: &str) -> (uuid::Uuid, taquilla_core::Actor)
             NewTenant {
                 slug: Slug::parse(slug).unwrap(),
                 name: Name::parse(slug).unwrap(),
+                plan: None,
                 admin: NewTenantAdmin {
                     email: EmailAddress::parse(format!("a@{slug}.test")).unwrap(),
                     password: Password::parse(PASSWORD).unwrap(),
@@ -24,11 +25,7 @@ async fn new_tenant(app: &App, slug: &str) -> (uuid::Uuid, taquilla_core::Actor)
         )
         .await
         .unwrap();
-    let actor = taquilla_core::Actor {
-        user_id: c.admin.id,
-        tenant_id: Some(c.tenant.id),
-        role: taquilla_core::Role::TenantAdmin,
-    };
+    let actor = taquilla_core::Actor::person(c.admin.id, Some(c.tenant.id), taquilla_core::Role::TenantAdmin);
     (c.tenant.id, actor)
 }
 

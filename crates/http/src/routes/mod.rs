@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod checkin;
@@ -31,6 +32,7 @@ pub const FEATURES: &[Feature] = &[
     (settings::configure, <settings::Doc as utoipa::OpenApi>::openapi),
     (payments::configure, <payments::Doc as utoipa::OpenApi>::openapi),
     (webhooks::configure, <webhooks::Doc as utoipa::OpenApi>::openapi),
+    (api_keys::configure, <api_keys::Doc as utoipa::OpenApi>::openapi),
 ];
 
 use serde::Deserialize;

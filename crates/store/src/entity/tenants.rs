@@ -8,6 +8,8 @@ pub struct Model {
     pub slug: String,
     pub name: String,
     pub status: String,
+    /// `free`, `standard` or `enterprise`: sets the tenant's rate limits.
+    pub plan: String,
     pub settings: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
