@@ -5,9 +5,10 @@
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
-#   make bench    load benchmarks (bench/run.sh, bench/graphql.sh, bench/fanout.sh)
+#   make bench    load benchmarks (bench/run.sh, graphql.sh, fanout.sh, webhooks.sh)
 #   make bench-graphql  GraphQL beside REST only (bench/graphql.sh)
 #   make bench-fanout   1,000 subscribers, one seat change (bench/fanout.sh)
+#   make bench-webhooks webhook deliveries/s to a local receiver (bench/webhooks.sh)
 #   make audit-verify   verify every tenant's audit hash chain
 #
 # Variables: CARGO (default cargo), TEST_ARGS (extra args for the test runner,
@@ -26,7 +27,7 @@ BIN := $(TARGET_DIR)/debug/taquilla
 # (Assign first: `eval "$(cmd)"` alone would ignore cmd's exit status.)
 SERVICES = svc_env="$$(scripts/services.sh)" || exit $$?; eval "$$svc_env"
 
-.PHONY: help run test lint fmt openapi bench bench-graphql bench-fanout audit-verify services services-stop
+.PHONY: help run test lint fmt openapi bench bench-graphql bench-fanout bench-webhooks audit-verify services services-stop
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -70,7 +71,12 @@ bench:
 	@$(SERVICES); \
 	./bench/run.sh; \
 	./bench/graphql.sh; \
-	./bench/fanout.sh
+	./bench/fanout.sh; \
+	./bench/webhooks.sh
+
+bench-webhooks:
+	@$(SERVICES); \
+	./bench/webhooks.sh
 
 bench-graphql:
 	@$(SERVICES); \
