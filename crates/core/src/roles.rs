@@ -66,6 +66,7 @@ impl Role {
                     | RefundOrders
                     | ManageWebhooks
                     | ManageApiKeys
+                    | ManageCoupons
             ),
             Role::Organizer => matches!(
                 p,
@@ -76,6 +77,7 @@ impl Role {
                     | ViewAttendance
                     | ConfirmPayments
                     | RefundOrders
+                    | ManageCoupons
             ),
             Role::Staff => matches!(p, ViewAllEvents | CheckIn | ViewAttendance | ViewAnyAttendance),
             Role::Attendee => false,
@@ -114,6 +116,8 @@ pub enum Permission {
     ManageWebhooks,
     /// Create and revoke API keys.
     ManageApiKeys,
+    /// Create, change and delete coupons; see their usage.
+    ManageCoupons,
 }
 
 impl Permission {
@@ -123,7 +127,7 @@ impl Permission {
     pub fn scope(self) -> Option<Scope> {
         use Permission::*;
         match self {
-            CreateEvent | ManageAnyEvent | ManageOwnEvent => Some(Scope::EventsWrite),
+            CreateEvent | ManageAnyEvent | ManageOwnEvent | ManageCoupons => Some(Scope::EventsWrite),
             ViewAllEvents => Some(Scope::EventsRead),
             ViewAttendance | ViewAnyAttendance => Some(Scope::OrdersRead),
             ConfirmPayments | RefundOrders => Some(Scope::OrdersWrite),

@@ -16,7 +16,8 @@ use crate::routes;
         (name = "auth"), (name = "users"), (name = "events"), (name = "sessions"), (name = "audit"),
         (name = "payments", description = "Providers, refunds, Stripe's webhook"),
         (name = "webhooks", description = "Outgoing Standard Webhooks: endpoints, messages, attempts"),
-        (name = "api-keys", description = "Keys for partner systems, with scopes")
+        (name = "api-keys", description = "Keys for partner systems, with scopes"),
+        (name = "coupons", description = "Coupons, their usage, and previews on a cart")
     ),
 )]
 struct Root;

@@ -26,6 +26,9 @@ pub fn required(method: &Method, path: &str) -> Option<Scope> {
         ["tickets", _, "validate"] | ["checkin", ..] => Some(Checkin),
         ["tickets", ..] => rw(OrdersRead, OrdersWrite),
         ["payments", "providers"] => Some(OrdersRead),
+        // A quote or a coupon check reads prices; it changes nothing.
+        ["quotes"] | ["coupons", _, "check"] => Some(OrdersRead),
+        ["coupons", ..] => rw(EventsRead, EventsWrite),
         ["webhooks", ..] => Some(WebhooksManage),
         _ => None,
     }
@@ -46,6 +49,9 @@ mod tests {
         assert_eq!(required(&post, "/api/v1/orders"), Some(Scope::OrdersWrite));
         assert_eq!(required(&get, "/api/v1/orders/x"), Some(Scope::OrdersRead));
         assert_eq!(required(&post, "/api/v1/checkin"), Some(Scope::Checkin));
+        assert_eq!(required(&post, "/api/v1/quotes"), Some(Scope::OrdersRead));
+        assert_eq!(required(&post, "/api/v1/coupons/SAVE10/check"), Some(Scope::OrdersRead));
+        assert_eq!(required(&post, "/api/v1/coupons"), Some(Scope::EventsWrite));
         assert_eq!(required(&get, "/api/v1/webhooks/messages"), Some(Scope::WebhooksManage));
         for (m, p) in [
             (&get, "/api/v1/users"),

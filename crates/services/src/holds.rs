@@ -335,6 +335,7 @@ pub(crate) async fn release_expired(tx: &TenantTx, ticket_types: Option<&[Uuid]>
     .await?;
     let ids: Vec<Uuid> = holds.iter().chain(orders.iter()).filter_map(|r| r.hold_id).collect();
     release(tx, &ids).await?;
+    crate::coupons::give_back(tx, &orders.iter().map(|o| o.id).collect::<Vec<_>>()).await?;
     for h in &holds {
         outbox::emit(tx, kind::HOLD_RELEASED, h.id, serde_json::json!({ "hold_id": h.id, "reason": "expired" }))
             .await?;

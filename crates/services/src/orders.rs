@@ -27,6 +27,7 @@ use crate::holds::{
     check_selling, claim, insert_hold, line_types, lock_hold, release, settle, unavailable, validate_cart, Claim,
     ItemInput, Line,
 };
+use crate::quotes::{price, Quote};
 use crate::sessions::visible_session;
 use crate::ticket_types::ticket_type;
 use crate::{now, App};
@@ -42,6 +43,9 @@ pub struct OrderInput {
     pub session_id: Option<Uuid>,
     #[serde(default)]
     pub items: Option<Vec<ItemInput>>,
+    /// A coupon to redeem; refused (and nothing bought) when it does not apply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_code: Option<String>,
 }
 
 /// A client-chosen key that makes a retried request return the first result.
@@ -66,7 +70,10 @@ pub struct OrderItemView {
     pub ticket_type_id: Uuid,
     pub seat_id: Option<Uuid>,
     pub quantity: i32,
+    /// What one ticket of this item was charged, before an order-wide coupon.
     pub unit_price_minor: i64,
+    /// The ticket type's price when the order was placed.
+    pub base_price_minor: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -76,7 +83,10 @@ pub struct OrderView {
     pub session_id: Uuid,
     /// `pending`, `paid`, `expired`, `cancelled` or `refunded`.
     pub status: String,
+    /// What the buyer pays: the items less `discount_minor`.
     pub total_minor: i64,
+    /// Taken off by a coupon.
+    pub discount_minor: i64,
     pub currency: String,
     /// `free`, `manual` or `stripe`.
     pub provider: String,
@@ -103,6 +113,7 @@ pub(crate) struct OrderRow {
     pub session_id: Uuid,
     pub status: String,
     pub total_minor: i64,
+    pub discount_minor: i64,
     pub currency: String,
     pub provider: String,
     pub payment_ref: Option<String>,
@@ -117,7 +128,7 @@ pub(crate) struct OrderRow {
 }
 
 const ORDER_COLUMNS: &str =
-    "id, user_id, session_id, status, total_minor, currency, provider, payment_ref, client_secret, \
+    "id, user_id, session_id, status, total_minor, discount_minor, currency, provider, payment_ref, client_secret, \
                              payment_error, refunded_minor, hold_id, request_hash, expires_at, paid_at, created_at";
 
 pub(crate) async fn order_row(tx: &TenantTx, id: Uuid, lock: bool) -> Result<OrderRow> {
@@ -160,7 +171,7 @@ async fn replay_in(tx: &TenantTx, user_id: Uuid, key: &str, hash: &str) -> Resul
 pub(crate) async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
     let items = OrderItemView::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT ticket_type_id, seat_id, quantity, unit_price_minor FROM order_items WHERE order_id = $1 ORDER BY ticket_type_id, seat_id",
+        "SELECT ticket_type_id, seat_id, quantity, unit_price_minor, base_price_minor FROM order_items WHERE order_id = $1 ORDER BY ticket_type_id, seat_id",
         [o.id.into()],
     ))
     .all(&**tx)
@@ -182,6 +193,7 @@ pub(crate) async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
         session_id: o.session_id,
         status: o.status,
         total_minor: o.total_minor,
+        discount_minor: o.discount_minor,
         currency: o.currency,
         provider: o.provider,
         payment_ref: o.payment_ref,
@@ -206,41 +218,34 @@ pub(crate) fn may_handle(actor: &Actor, o: &OrderRow) -> Result<()> {
     }
 }
 
-fn total_of(lines: &[Line]) -> Result<i64> {
-    lines.iter().try_fold(0i64, |acc, l| {
-        l.tt.price_minor
-            .checked_mul(i64::from(l.quantity))
-            .and_then(|x| acc.checked_add(x))
-            .ok_or_else(|| Error::validation("items", "total_too_large", "the order total overflows"))
-    })
-}
-
 async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Result<()> {
-    let (mut tts, mut seats, mut qs, mut prices): (Vec<Uuid>, Vec<Uuid>, Vec<i32>, Vec<i64>) =
-        (vec![], vec![], vec![], vec![]);
-    for l in lines {
+    let (mut tts, mut seats, mut qs): (Vec<Uuid>, Vec<Uuid>, Vec<i32>) = (vec![], vec![], vec![]);
+    let (mut prices, mut bases): (Vec<i64>, Vec<i64>) = (vec![], vec![]);
+    for (l, q) in lines.iter().zip(&o.quote.lines) {
         if l.seat_ids.is_empty() {
             tts.push(l.tt.id);
             seats.push(Uuid::nil());
             qs.push(l.quantity as i32);
-            prices.push(l.tt.price_minor);
+            prices.push(q.unit_price_minor);
+            bases.push(q.base_price_minor);
         } else {
             for s in &l.seat_ids {
                 tts.push(l.tt.id);
                 seats.push(*s);
                 qs.push(1);
-                prices.push(l.tt.price_minor);
+                prices.push(q.unit_price_minor);
+                bases.push(q.base_price_minor);
             }
         }
     }
     tx.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "WITH o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
-                    hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18) RETURNING id), \
-              i AS (INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor) \
-                    SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p \
-                    FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[]) AS u(t, s, q, p)) \
+                    hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at, discount_minor, coupon_id) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $21, $22) RETURNING id), \
+              i AS (INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor, base_price_minor) \
+                    SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p, b \
+                    FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[], $20::bigint[]) AS u(t, s, q, p, b)) \
          INSERT INTO outbox (id, event_type, aggregate_id, payload) \
          SELECT $19, 'order.created', id, jsonb_build_object('order_id', id, 'user_id', $2::uuid, \
                 'session_id', $3::uuid, 'status', $4::text, 'total_minor', $5::bigint, 'currency', $6::text) FROM o",
@@ -264,6 +269,9 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             prices.into(),
             o.created_at.into(),
             Uuid::now_v7().into(),
+            bases.into(),
+            o.quote.discount_minor.into(),
+            o.coupon_id.into(),
         ],
     ))
     .await
@@ -291,6 +299,8 @@ struct NewOrderRow<'a> {
     expires_at: Option<DateTime<Utc>>,
     paid_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    quote: &'a Quote,
+    coupon_id: Option<Uuid>,
 }
 
 /// Issues one ticket per unit of the paid order, each with a
@@ -330,15 +340,17 @@ pub(crate) async fn issue_tickets(
 }
 
 /// The items an order of these lines has, as `view` would read them back.
-fn items_of(lines: &[Line]) -> Vec<OrderItemView> {
+fn items_of(lines: &[Line], quote: &Quote) -> Vec<OrderItemView> {
     let mut items: Vec<OrderItemView> = lines
         .iter()
-        .flat_map(|l| {
+        .zip(&quote.lines)
+        .flat_map(|(l, q)| {
             let one = |seat_id: Option<Uuid>, quantity: i32| OrderItemView {
                 ticket_type_id: l.tt.id,
                 seat_id,
                 quantity,
-                unit_price_minor: l.tt.price_minor,
+                unit_price_minor: q.unit_price_minor,
+                base_price_minor: Some(q.base_price_minor),
             };
             if l.seat_ids.is_empty() {
                 vec![one(None, l.quantity as i32)]
@@ -408,7 +420,8 @@ impl App {
         item: ItemInput,
         key: Option<IdempotencyKey>,
     ) -> Result<(OrderView, bool)> {
-        let input = OrderInput { hold_id: None, session_id: Some(session_id), items: Some(vec![item]) };
+        let input =
+            OrderInput { hold_id: None, session_id: Some(session_id), items: Some(vec![item]), coupon_code: None };
         self.place_order_in(actor, tenant_id, settings, input, key, Some(event_id)).await
     }
 
@@ -422,12 +435,15 @@ impl App {
         event_id: Option<Uuid>,
     ) -> Result<(OrderView, bool)> {
         let hash = request_hash(&input);
+        let coupon = input.coupon_code.as_deref();
         // The replay check runs inside each path's own transaction: a keyed
         // purchase costs no extra transaction.
         let result = match (&input.hold_id, &input.session_id, &input.items) {
-            (Some(h), None, None) => self.order_from_hold(actor, tenant_id, settings, *h, key.as_ref(), &hash).await,
+            (Some(h), None, None) => {
+                self.order_from_hold(actor, tenant_id, settings, (*h, coupon), key.as_ref(), &hash).await
+            }
             (None, Some(s), Some(items)) => {
-                self.order_direct(actor, tenant_id, settings, (event_id, *s), items, key.as_ref(), &hash).await
+                self.order_direct(actor, tenant_id, settings, (event_id, *s, coupon), items, key.as_ref(), &hash).await
             }
             (Some(_), _, _) => {
                 Err(Error::validation("hold_id", "ambiguous_order", "give either hold_id, or session_id and items"))
@@ -476,7 +492,7 @@ impl App {
         actor: &Actor,
         tenant_id: Uuid,
         settings: &TenantSettings,
-        (event_id, session_id): (Option<Uuid>, Uuid),
+        (event_id, session_id, coupon_code): (Option<Uuid>, Uuid, Option<&str>),
         items: &[ItemInput],
         key: Option<&IdempotencyKey>,
         hash: &str,
@@ -493,8 +509,9 @@ impl App {
             }
             check_selling(&session.status)?;
             let lines = validate_cart(&tx, session.id, items, now()).await?;
-            let total = total_of(&lines)?;
-            let currency = lines[0].tt.currency.clone();
+            let priced = price(&tx, (event.id, session.id), &lines, coupon_code, actor.user_id, now()).await?;
+            let total = priced.quote.total_minor;
+            let currency = priced.quote.currency.clone();
             let id = Uuid::now_v7();
             let provider = self.payments.for_order(total, settings.payment_provider.map(paid_with))?;
             let paid = provider.kind() == ProviderKind::Free;
@@ -518,8 +535,13 @@ impl App {
                 expires_at: (!paid).then_some(expires),
                 paid_at: paid.then_some(now),
                 created_at: now,
+                quote: &priced.quote,
+                coupon_id: priced.coupon_id,
             };
             insert_order(&tx, &row, &lines).await?;
+            if let Some(c) = priced.coupon_id {
+                crate::coupons::redeem(&tx, c, id, actor.user_id, priced.quote.discount_minor).await?;
+            }
             let ticket_ids = if paid { issue_tickets(&tx, id, session.id, actor.user_id).await? } else { vec![] };
             // The answer is built from what was written, so nothing is read
             // back while the stock row is locked.
@@ -529,6 +551,7 @@ impl App {
                 session_id: session.id,
                 status: row.status.to_owned(),
                 total_minor: total,
+                discount_minor: priced.quote.discount_minor,
                 currency: currency.clone(),
                 provider: row.provider.to_owned(),
                 payment_ref: None,
@@ -538,7 +561,7 @@ impl App {
                 expires_at: row.expires_at,
                 paid_at: row.paid_at,
                 created_at: now,
-                items: items_of(&lines),
+                items: items_of(&lines, &priced.quote),
                 ticket_ids,
             };
             // Last: the hot row stays locked only until the COMMIT below.
@@ -563,7 +586,7 @@ impl App {
         actor: &Actor,
         tenant_id: Uuid,
         settings: &TenantSettings,
-        hold_id: Uuid,
+        (hold_id, coupon_code): (Uuid, Option<&str>),
         key: Option<&IdempotencyKey>,
         hash: &str,
     ) -> Result<(OrderView, bool)> {
@@ -601,8 +624,9 @@ impl App {
         let session = repo::sessions::find(&tx, h.session_id).await?.ok_or_else(|| Error::not_found("session"))?;
         check_selling(&session.status)?;
         let lines = lines_of_hold(&tx, hold_id).await?;
-        let total = total_of(&lines)?;
-        let currency = lines.first().map(|l| l.tt.currency.clone()).unwrap_or_else(|| "EUR".into());
+        let priced = price(&tx, (session.event_id, session.id), &lines, coupon_code, actor.user_id, now()).await?;
+        let total = priced.quote.total_minor;
+        let currency = priced.quote.currency.clone();
         let id = Uuid::now_v7();
         let provider = self.payments.for_order(total, settings.payment_provider.map(paid_with))?;
         let paid = provider.kind() == ProviderKind::Free;
@@ -629,8 +653,13 @@ impl App {
             expires_at: (!paid).then_some(expires),
             paid_at: paid.then_some(now),
             created_at: now,
+            quote: &priced.quote,
+            coupon_id: priced.coupon_id,
         };
         insert_order(&tx, &row, &lines).await?;
+        if let Some(c) = priced.coupon_id {
+            crate::coupons::redeem(&tx, c, id, actor.user_id, priced.quote.discount_minor).await?;
+        }
         if paid {
             settle(&tx, hold_id).await?;
             issue_tickets(&tx, id, session.id, actor.user_id).await?;
@@ -707,6 +736,7 @@ impl App {
             [id.into()],
         ))
         .await?;
+        crate::coupons::give_back(&tx, &[id]).await?;
         outbox::emit(&tx, kind::ORDER_CANCELLED, id, serde_json::json!({ "order_id": id })).await?;
         let o = order_row(&tx, id, false).await?;
         let v = view(&tx, o).await?;
@@ -735,6 +765,7 @@ pub(crate) async fn expire_order(tx: &TenantTx, o: &OrderRow, hold_id: Uuid) -> 
     ))
     .await?;
     release(tx, &[hold_id]).await?;
+    crate::coupons::give_back(tx, &[o.id]).await?;
     outbox::emit(tx, kind::ORDER_EXPIRED, o.id, serde_json::json!({ "order_id": o.id })).await
 }
 

@@ -16,5 +16,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("t0005_payments", include_str!("t0005_payments.sql")),
         ("t0007_webhooks", include_str!("t0007_webhooks.sql")),
         ("t0008_api_keys", include_str!("t0008_api_keys.sql")),
+        ("t0010_coupons", include_str!("t0010_coupons.sql")),
     ]
 }

@@ -6,6 +6,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod checkin;
+mod coupons;
 mod events;
 mod graphql;
 mod isolation;

@@ -3,6 +3,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod checkin;
+pub mod coupons;
 pub mod events;
 pub mod health;
 pub mod holds;
@@ -33,6 +34,7 @@ pub const FEATURES: &[Feature] = &[
     (payments::configure, <payments::Doc as utoipa::OpenApi>::openapi),
     (webhooks::configure, <webhooks::Doc as utoipa::OpenApi>::openapi),
     (api_keys::configure, <api_keys::Doc as utoipa::OpenApi>::openapi),
+    (coupons::configure, <coupons::Doc as utoipa::OpenApi>::openapi),
 ];
 
 use serde::Deserialize;
