@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod receiver;
+pub mod smtp;
 
 use std::net::TcpListener;
 

@@ -65,6 +65,8 @@ impl Role {
                     | ConfirmPayments
                     | RefundOrders
                     | ManageWebhooks
+                    | ManageNotifications
+                    | SendAnnouncements
             ),
             Role::Organizer => matches!(
                 p,
@@ -75,6 +77,7 @@ impl Role {
                     | ViewAttendance
                     | ConfirmPayments
                     | RefundOrders
+                    | SendAnnouncements
             ),
             Role::Staff => matches!(p, ViewAllEvents | CheckIn | ViewAttendance | ViewAnyAttendance),
             Role::Attendee => false,
@@ -111,6 +114,11 @@ pub enum Permission {
     ManageTenantSettings,
     /// Register webhook endpoints, see their deliveries, retry and replay.
     ManageWebhooks,
+    /// See every notification (e-mail, SMS) sent and edit the tenant's templates.
+    ManageNotifications,
+    /// Send an announcement to the attendees of a session (of one's own
+    /// events; tenant admins: of any event).
+    SendAnnouncements,
 }
 
 /// Who is making a request, as proven by a credential.

@@ -26,6 +26,8 @@ pub struct Config {
     pub stripe: Option<taquilla_payments::StripeConfig>,
     /// Outgoing webhooks: URL policy, timeout, retry schedule.
     pub webhooks: crate::webhooks::WebhooksConfig,
+    /// E-mail and SMS: transports, retry schedule, worker pace.
+    pub notifications: crate::notifications::NotificationsConfig,
 }
 
 /// What one GraphQL request may ask for. Over-limit requests get an error
@@ -69,6 +71,7 @@ impl Config {
             graphql: GraphqlConfig::default(),
             stripe: None,
             webhooks: crate::webhooks::WebhooksConfig::default(),
+            notifications: crate::notifications::NotificationsConfig::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod checkin;
 pub mod config;
 pub mod events;
 pub mod holds;
+pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod registrations;
@@ -44,6 +45,9 @@ pub struct App {
     /// Sends webhook attempts; `None` only if the HTTP client could not be
     /// built (logged at start).
     pub webhook_sender: Option<taquilla_webhooks::Sender>,
+    /// Sends e-mail and SMS; `None` only if the settings were unusable
+    /// (logged at start; the binary refuses to start with them).
+    pub notifier: Option<taquilla_notify::Notifier>,
 }
 
 impl App {
@@ -59,8 +63,12 @@ impl App {
         let webhook_sender = taquilla_webhooks::Sender::new(&config.webhooks.sender)
             .map_err(|e| tracing::error!(error = %e, "webhook HTTP client unusable: webhooks are not delivered"))
             .ok();
+        let notifier = taquilla_notify::Notifier::new(&config.notifications.notify)
+            .map_err(|e| tracing::error!(error = %e, "notification settings unusable: no e-mail or SMS is sent"))
+            .ok();
         Self {
             webhook_sender,
+            notifier,
             store,
             config: Arc::new(config),
             jwt,

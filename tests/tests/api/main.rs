@@ -8,6 +8,7 @@ mod checkin;
 mod events;
 mod graphql;
 mod isolation;
+mod notifications;
 mod openapi;
 mod payments;
 mod realtime;

@@ -5,6 +5,7 @@ pub mod checkin;
 pub mod events;
 pub mod health;
 pub mod holds;
+pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod registrations;
@@ -31,6 +32,7 @@ pub const FEATURES: &[Feature] = &[
     (settings::configure, <settings::Doc as utoipa::OpenApi>::openapi),
     (payments::configure, <payments::Doc as utoipa::OpenApi>::openapi),
     (webhooks::configure, <webhooks::Doc as utoipa::OpenApi>::openapi),
+    (notifications::configure, <notifications::Doc as utoipa::OpenApi>::openapi),
 ];
 
 use serde::Deserialize;
