@@ -205,6 +205,21 @@ mod tests {
     }
 
     #[test]
+    fn notifications_history_is_for_admins_and_announcements_for_organizers() {
+        use Permission::{ManageNotifications, SendAnnouncements};
+        assert!(actor(Role::TenantAdmin).require(ManageNotifications).is_ok());
+        for r in [Role::Organizer, Role::Staff, Role::Attendee, Role::PlatformAdmin] {
+            assert!(actor(r).require(ManageNotifications).is_err(), "{r:?}");
+        }
+        for r in [Role::TenantAdmin, Role::Organizer] {
+            assert!(actor(r).require(SendAnnouncements).is_ok(), "{r:?}");
+        }
+        for r in [Role::Staff, Role::Attendee, Role::PlatformAdmin] {
+            assert!(actor(r).require(SendAnnouncements).is_err(), "{r:?}");
+        }
+    }
+
+    #[test]
     fn platform_admin_is_not_a_tenant_role() {
         assert!(actor(Role::TenantAdmin).require_can_assign(Role::PlatformAdmin).is_err());
         assert!(actor(Role::TenantAdmin).require_can_assign(Role::Staff).is_ok());

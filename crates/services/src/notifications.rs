@@ -933,11 +933,16 @@ impl App {
         input: AnnouncementInput,
     ) -> Result<AnnouncementView> {
         actor.require(Permission::SendAnnouncements)?;
-        let mut channels = input.channels.clone().unwrap_or_else(|| vec![Channel::Email]);
-        if channels.is_empty() {
+        let asked = input.channels.clone().unwrap_or_else(|| vec![Channel::Email]);
+        if asked.is_empty() {
             return Err(Error::validation("channels", "empty", "name at least one channel"));
         }
-        channels.dedup();
+        let mut channels: Vec<Channel> = Vec::with_capacity(asked.len());
+        for c in asked {
+            if !channels.contains(&c) {
+                channels.push(c);
+            }
+        }
         for (i, c) in channels.iter().enumerate() {
             if *c == Channel::Sms && !self.sms_enabled() {
                 return Err(Error::validation(
