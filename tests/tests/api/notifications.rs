@@ -127,7 +127,7 @@ async fn a_free_order_mails_each_ticket_as_a_scannable_qr_that_admits_once() {
     let sink = SmtpSink::start().await;
     let t = app_with_sink(&sink).await;
     let s = show(&t, "mailfree", 10).await;
-    let ga = s.section(&t, "General", 0, 50, json!({})).await;
+    let ga = s.section(&t, "General", 0, 10, json!({})).await;
     let (_, staff) = t.user(&s.t, "staff", "door").await;
     let (_, _, order) = free_order(&t, &s, &ga, "ana", 2).await;
     let _w = start_worker(&t);
@@ -158,7 +158,7 @@ async fn a_free_order_mails_each_ticket_as_a_scannable_qr_that_admits_once() {
     assert_eq!(tokens.iter().cloned().collect::<HashSet<_>>(), api_tokens);
     for token in &tokens {
         let r = t.post(&s.t, Some(&staff), "/api/v1/checkin", json!({"token": token, "gate": "North"})).await.ok(200);
-        assert_eq!(r["outcome"], "admitted");
+        assert_eq!(r["result"], "admitted");
         t.post(&s.t, Some(&staff), "/api/v1/checkin", json!({"token": token, "gate": "North"}))
             .await
             .problem(409, "already_used");
@@ -276,7 +276,7 @@ async fn smtp_down_for_a_while_loses_nothing_and_sends_nothing_twice() {
     let sink = SmtpSink::start().await;
     let t = app_with_sink(&sink).await;
     let s = show(&t, "mailoutage", 10).await;
-    let ga = s.section(&t, "General", 0, 50, json!({})).await;
+    let ga = s.section(&t, "General", 0, 10, json!({})).await;
     sink.stop().await;
     let _w = start_worker(&t);
     for name in ["ana", "bob", "cai"] {
@@ -326,7 +326,7 @@ async fn without_smtp_mails_are_written_as_eml_files() {
     let t = spawn_app_with(notify_config(test_config(), None, &dir)).await;
     let _w = start_worker(&t);
     let s = show(&t, "mailfiles", 10).await;
-    let ga = s.section(&t, "General", 0, 50, json!({})).await;
+    let ga = s.section(&t, "General", 0, 10, json!({})).await;
     free_order(&t, &s, &ga, "ana", 1).await;
     let n = wait_notifications(&t, &s.t, "sent", |n| n.len() == 1 && n[0]["status"] == "sent").await;
     let file = dir.join(format!("{}@taquilla.eml", n[0]["id"].as_str().unwrap().replace('-', "")));
@@ -377,7 +377,7 @@ async fn sms_goes_through_a_twilio_compatible_api_with_retries() {
     });
     let t = spawn_app_with(c).await;
     let s = show(&t, "mailsms", 10).await;
-    let ga = s.section(&t, "General", 0, 50, json!({})).await;
+    let ga = s.section(&t, "General", 0, 10, json!({})).await;
     let ch = t.get(&s.t, Some(&s.organizer), "/api/v1/notifications/channels").await.ok(200);
     assert_eq!((ch["sms"]["enabled"].as_bool(), ch["sms"]["transport"].as_str()), (Some(true), Some("twilio")));
 
@@ -446,7 +446,7 @@ async fn announcements_reach_every_attendee_and_only_organizers_send_them() {
     let t = app_with_sink(&sink).await;
     let _w = start_worker(&t);
     let s = show(&t, "mailnews", 10).await;
-    let ga = s.section(&t, "General", 0, 50, json!({})).await;
+    let ga = s.section(&t, "General", 0, 10, json!({})).await;
     let (_, ana, _) = free_order(&t, &s, &ga, "ana", 1).await;
     free_order(&t, &s, &ga, "bob", 2).await;
     sink.wait_until("two confirmations", |m| m.len() >= 2).await;
@@ -528,7 +528,7 @@ async fn a_tenant_template_and_brand_colours_change_the_mail() {
     let sink = SmtpSink::start().await;
     let t = app_with_sink(&sink).await;
     let s = show(&t, "mailbrand", 10).await;
-    let ga = s.section(&t, "General", 0, 50, json!({})).await;
+    let ga = s.section(&t, "General", 0, 10, json!({})).await;
     let admin = Some(s.t.admin_token.as_str());
     let path = "/api/v1/notifications/templates/order_confirmation";
 
