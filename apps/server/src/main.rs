@@ -257,7 +257,11 @@ impl Settings {
             timeout: Duration::from_millis(self.smtp_timeout_ms),
         };
         let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
-        let sms = match (nonempty(&self.twilio_account_sid), nonempty(&self.twilio_auth_token), nonempty(&self.twilio_from)) {
+        let sms = match (
+            nonempty(&self.twilio_account_sid),
+            nonempty(&self.twilio_auth_token),
+            nonempty(&self.twilio_from),
+        ) {
             (Some(account_sid), Some(token), Some(from)) => Some(SmsConfig {
                 api_base: nonempty(&self.twilio_api_base)
                     .unwrap_or_else(|| taquilla_notify::sms::DEFAULT_API_BASE.to_owned()),

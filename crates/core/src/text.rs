@@ -323,7 +323,10 @@ mod tests {
 
     #[test]
     fn phone_numbers() {
-        assert_eq!(PhoneNumber::parse("+34 600-12.34(56)").ok().map(PhoneNumber::into_inner), Some("+34600123456".into()));
+        assert_eq!(
+            PhoneNumber::parse("+34 600-12.34(56)").ok().map(PhoneNumber::into_inner),
+            Some("+34600123456".into())
+        );
         assert!(PhoneNumber::parse("+14155550100").is_ok());
         for bad in ["600123456", "+0600123456", "+1234567", "+1234567890123456", "+34 600 12a 456", "", "+"] {
             assert!(PhoneNumber::parse(bad).is_err(), "{bad}");

@@ -235,8 +235,10 @@ mod tests {
 
     #[test]
     fn bad_settings_are_refused() {
-        let mut c = MailConfig::default();
-        c.smtp_url = Some(SecretString::from("http://mail.example.com".to_owned()));
+        let mut c = MailConfig {
+            smtp_url: Some(SecretString::from("http://mail.example.com".to_owned())),
+            ..MailConfig::default()
+        };
         assert!(Mailer::new(&c).is_err());
         c.smtp_url = Some(SecretString::from("smtp://mail.example.com:2525?tls=sometimes".to_owned()));
         assert!(Mailer::new(&c).is_err());

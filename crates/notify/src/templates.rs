@@ -127,7 +127,12 @@ pub fn render(source: &Source, context: &serde_json::Value) -> Result<Rendered, 
     }
     let [subject, text, html, sms] = out;
     let subject: String = subject.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(200).collect();
-    Ok(Rendered { subject, text: text.trim().to_owned(), html, sms: sms.split_whitespace().collect::<Vec<_>>().join(" ") })
+    Ok(Rendered {
+        subject,
+        text: text.trim().to_owned(),
+        html,
+        sms: sms.split_whitespace().collect::<Vec<_>>().join(" "),
+    })
 }
 
 /// Compiles every part and renders it with `sample`: what a tenant's
@@ -353,7 +358,11 @@ mod tests {
         let mut ctx = sample_context();
         ctx["announcement"]["body"] = serde_json::json!("<b>Doors</b> & more");
         let r = render(&default_source(ANNOUNCEMENT).unwrap(), &ctx).unwrap();
-        assert!(r.html.contains("&lt;b&gt;Doors&lt;&#x2f;b&gt; &amp; more") || r.html.contains("&lt;b&gt;Doors"), "{}", r.html);
+        assert!(
+            r.html.contains("&lt;b&gt;Doors&lt;&#x2f;b&gt; &amp; more") || r.html.contains("&lt;b&gt;Doors"),
+            "{}",
+            r.html
+        );
         assert!(r.text.contains("<b>Doors</b> & more"));
     }
 
@@ -366,7 +375,10 @@ mod tests {
         assert!(r.text.contains("We have refunded"));
         let bad = Overrides { html: Some("{% for x in %}".into()), ..Overrides::default() };
         assert_eq!(check(&base.with(&bad), &sample_context()).err().map(|e| e.part), Some("html"));
-        let endless = Overrides { text: Some("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into()), ..Overrides::default() };
+        let endless = Overrides {
+            text: Some("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}".into()),
+            ..Overrides::default()
+        };
         assert_eq!(check(&base.with(&endless), &sample_context()).err().map(|e| e.part), Some("text"));
         let empty = Overrides { subject: Some("{{ nothing }}".into()), ..Overrides::default() };
         assert_eq!(check(&base.with(&empty), &sample_context()).err().map(|e| e.part), Some("subject"));

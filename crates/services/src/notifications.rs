@@ -409,8 +409,9 @@ fn local_time(at: DateTime<Utc>, tz: &str) -> String {
 
 /// `2500 EUR` → `25.00 EUR` (no decimals for currencies without minor units).
 pub fn format_money(minor: i64, currency: &str) -> String {
-    const ZERO_DECIMAL: &[&str] =
-        &["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"];
+    const ZERO_DECIMAL: &[&str] = &[
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
+    ];
     if ZERO_DECIMAL.contains(&currency) {
         return format!("{minor} {currency}");
     }
@@ -638,13 +639,15 @@ impl Planner<'_> {
                     currency: String,
                 }
                 let listing = match uuid_at(p, "listing_id") {
-                    Some(id) => Listing::find_by_statement(Statement::from_sql_and_values(
-                        DbBackend::Postgres,
-                        "SELECT session_id, price_minor, currency FROM resale_listings WHERE id = $1",
-                        [id.into()],
-                    ))
-                    .one(&**tx)
-                    .await?,
+                    Some(id) => {
+                        Listing::find_by_statement(Statement::from_sql_and_values(
+                            DbBackend::Postgres,
+                            "SELECT session_id, price_minor, currency FROM resale_listings WHERE id = $1",
+                            [id.into()],
+                        ))
+                        .one(&**tx)
+                        .await?
+                    }
                     None => None,
                 };
                 let Some(l) = listing else { return Ok(out) };
@@ -656,7 +659,8 @@ impl Planner<'_> {
                     "resale": { "price": format_money(l.price_minor, &l.currency) },
                 });
                 if let Some(buyer) = uuid_at(p, "buyer_id") {
-                    let with_qr = NewNotification { ticket_ids: tickets.iter().map(|t| t.id).collect(), ..base.clone() };
+                    let with_qr =
+                        NewNotification { ticket_ids: tickets.iter().map(|t| t.id).collect(), ..base.clone() };
                     for person in people(tx, &[buyer]).await? {
                         self.messages(&mut out, &with_qr, &person, templates::TICKET_TRANSFERRED, ctx.clone(), &both)?;
                     }
@@ -837,7 +841,11 @@ async fn override_row(tx: &TenantTx, name: &str) -> Result<Option<OverrideRow>> 
 impl App {
     fn notifier(&self) -> Result<&Notifier> {
         self.notifier.as_ref().ok_or_else(|| {
-            Error::new(taquilla_core::ErrorKind::Unavailable, "notifications_unavailable", "notifications are not set up")
+            Error::new(
+                taquilla_core::ErrorKind::Unavailable,
+                "notifications_unavailable",
+                "notifications are not set up",
+            )
         })
     }
 
@@ -857,7 +865,9 @@ impl App {
                 transport: Some("file".into()),
                 detail: Some("no SMTP_URL: each mail is written as an .eml file on the server".into()),
             },
-            None => ChannelState { enabled: false, transport: None, detail: Some("the mail settings are unusable".into()) },
+            None => {
+                ChannelState { enabled: false, transport: None, detail: Some("the mail settings are unusable".into()) }
+            }
         };
         let sms = if self.sms_enabled() {
             ChannelState { enabled: true, transport: Some("twilio".into()), detail: None }
@@ -995,13 +1005,7 @@ impl App {
         }
         let queued = insert_notifications(&tx, &rows).await?;
         tx.commit().await?;
-        Ok(AnnouncementView {
-            id,
-            session_id: input.session_id,
-            channels,
-            recipients: persons.len() as u64,
-            queued,
-        })
+        Ok(AnnouncementView { id, session_id: input.session_id, channels, recipients: persons.len() as u64, queued })
     }
 
     /// Every template with the tenant's parts applied (tenant admins).
@@ -1015,10 +1019,7 @@ impl App {
         .all(&*tx)
         .await?;
         tx.commit().await?;
-        templates::NAMES
-            .iter()
-            .map(|name| template_view(name, rows.iter().find(|r| r.template == *name)))
-            .collect()
+        templates::NAMES.iter().map(|name| template_view(name, rows.iter().find(|r| r.template == *name))).collect()
     }
 
     pub async fn get_notification_template(&self, actor: &Actor, tenant_id: Uuid, name: &str) -> Result<TemplateView> {
@@ -1352,6 +1353,9 @@ mod tests {
         assert_eq!(format_money(5, "USD"), "0.05 USD");
         assert_eq!(format_money(1200, "JPY"), "1200 JPY");
         let at = DateTime::parse_from_rfc3339("2030-06-01T10:00:00Z").map(|d| d.with_timezone(&Utc)).ok();
-        assert_eq!(at.map(|a| local_time(a, "Europe/Madrid")).as_deref(), Some("Sat 1 Jun 2030, 12:00 (Europe/Madrid)"));
+        assert_eq!(
+            at.map(|a| local_time(a, "Europe/Madrid")).as_deref(),
+            Some("Sat 1 Jun 2030, 12:00 (Europe/Madrid)")
+        );
     }
 }

@@ -323,12 +323,11 @@ async fn cancel_cascade(tx: &TenantTx, session_id: Uuid) -> Result<()> {
     }
     let q = |sql: &str| Statement::from_sql_and_values(DbBackend::Postgres, sql, [session_id.into()]);
     // Those it affects, named in the event (their tickets and places go now).
-    let affected = Id::find_by_statement(q(
-        "SELECT owner_id AS id FROM tickets WHERE session_id = $1 AND status = 'active' \
-         UNION SELECT user_id FROM registrations WHERE session_id = $1 AND status <> 'cancelled'",
-    ))
-    .all(&**tx)
-    .await?;
+    let affected =
+        Id::find_by_statement(q("SELECT owner_id AS id FROM tickets WHERE session_id = $1 AND status = 'active' \
+         UNION SELECT user_id FROM registrations WHERE session_id = $1 AND status <> 'cancelled'"))
+        .all(&**tx)
+        .await?;
     let holds = Id::find_by_statement(q(
         "UPDATE holds SET status = 'released', updated_at = now() WHERE session_id = $1 AND status = 'active' RETURNING id",
     ))
@@ -351,6 +350,11 @@ async fn cancel_cascade(tx: &TenantTx, session_id: Uuid) -> Result<()> {
     ))
     .await?;
     let user_ids: Vec<Uuid> = affected.iter().map(|a| a.id).collect();
-    outbox::emit(tx, kind::SESSION_CANCELLED, session_id, serde_json::json!({ "session_id": session_id, "user_ids": user_ids }))
-        .await
+    outbox::emit(
+        tx,
+        kind::SESSION_CANCELLED,
+        session_id,
+        serde_json::json!({ "session_id": session_id, "user_ids": user_ids }),
+    )
+    .await
 }

@@ -17,7 +17,11 @@ use crate::ticketing::{show, Show};
 
 /// A configuration whose mail goes to `sink` (or, without one, to files in
 /// `mail_dir`), with a quick worker and retry schedule.
-fn notify_config(mut c: taquilla_services::Config, sink: Option<&SmtpSink>, mail_dir: &std::path::Path) -> taquilla_services::Config {
+fn notify_config(
+    mut c: taquilla_services::Config,
+    sink: Option<&SmtpSink>,
+    mail_dir: &std::path::Path,
+) -> taquilla_services::Config {
     let n = &mut c.notifications;
     n.notify.mail.smtp_url = sink.map(|s| secrecy::SecretString::from(s.url()));
     n.notify.mail.mail_dir = mail_dir.to_path_buf();
@@ -74,8 +78,11 @@ async fn free_order(t: &TestApp, s: &Show, section: &Value, name: &str, n: u32) 
     (id, token, o)
 }
 
-/// Every QR image of a mail: (content id or None for attachments, PNG bytes).
-fn images(m: &Delivered) -> (Vec<(String, Vec<u8>)>, Vec<(String, Vec<u8>)>) {
+/// An image part: its Content-ID (inline) or file name (attached), and its bytes.
+type Image = (String, Vec<u8>);
+
+/// Every PNG of a mail: (inline by Content-ID, attached).
+fn images(m: &Delivered) -> (Vec<Image>, Vec<Image>) {
     use mail_parser::MimeHeaders;
     let parsed = m.parsed();
     let (mut inline, mut attached) = (Vec::new(), Vec::new());
@@ -172,7 +179,10 @@ async fn a_free_order_mails_each_ticket_as_a_scannable_qr_that_admits_once() {
     assert_eq!(n[0]["ticket_ids"].as_array().unwrap().len(), 2);
     assert_eq!(n[0]["order_id"], order["id"]);
     assert!(n[0]["sent_at"].is_string() && n[0]["next_attempt_at"].is_null());
-    assert_eq!(parsed.message_id(), Some(format!("{}@taquilla", n[0]["id"].as_str().unwrap().replace('-', "")).as_str()));
+    assert_eq!(
+        parsed.message_id(),
+        Some(format!("{}@taquilla", n[0]["id"].as_str().unwrap().replace('-', "")).as_str())
+    );
     // Filters.
     assert_eq!(notifications(&t, &s.t, "&recipient=ANA@mailfree.test&status=sent&channel=email").await.len(), 1);
     assert_eq!(notifications(&t, &s.t, "&status=failed").await.len(), 0);
@@ -226,7 +236,9 @@ async fn a_card_payment_and_its_refund_arrive_by_mail() {
     let refund = got.iter().find(|m| m.parsed().subject().unwrap_or_default().starts_with("Refund")).unwrap();
     assert_eq!(refund.parsed().subject(), Some("Refund of 25.00 EUR for Concert"));
     assert!(refund.parsed().body_text(0).unwrap().contains("1 ticket(s) of it are no longer valid"));
-    t.post(&s.t, Some(&staff), "/api/v1/checkin", json!({"token": tokens[1], "gate": "A"})).await.problem(422, "invalid_ticket");
+    t.post(&s.t, Some(&staff), "/api/v1/checkin", json!({"token": tokens[1], "gate": "A"}))
+        .await
+        .problem(422, "invalid_ticket");
 }
 
 #[tokio::test]
@@ -267,7 +279,12 @@ async fn registrations_mail_confirmed_waitlisted_promoted_and_a_cancelled_sessio
     let templates: HashSet<&str> = n.iter().map(|x| x["template"].as_str().unwrap()).collect();
     assert_eq!(
         templates,
-        HashSet::from(["registration_confirmed", "registration_waitlisted", "registration_promoted", "session_cancelled"])
+        HashSet::from([
+            "registration_confirmed",
+            "registration_waitlisted",
+            "registration_promoted",
+            "session_cancelled"
+        ])
     );
 }
 
@@ -301,7 +318,10 @@ async fn smtp_down_for_a_while_loses_nothing_and_sends_nothing_twice() {
     let got_after = sink.messages();
     assert_eq!(got_after.len(), 3, "none twice");
     let to: HashSet<String> = got.iter().map(|m| m.rcpt_to[0].clone()).collect();
-    assert_eq!(to, HashSet::from(["ana@mailoutage.test".into(), "bob@mailoutage.test".into(), "cai@mailoutage.test".into()]));
+    assert_eq!(
+        to,
+        HashSet::from(["ana@mailoutage.test".into(), "bob@mailoutage.test".into(), "cai@mailoutage.test".into()])
+    );
     for m in &got {
         assert_eq!(qr_tokens(m).len(), 1);
     }
@@ -350,7 +370,9 @@ async fn sms_goes_through_a_twilio_compatible_api_with_retries() {
     // The provider fails once, then accepts.
     Mock::given(method("POST"))
         .and(path(sms_path))
-        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"code": 20503, "message": "Service unavailable"})))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_json(json!({"code": 20503, "message": "Service unavailable"})),
+        )
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&twilio)
@@ -383,7 +405,10 @@ async fn sms_goes_through_a_twilio_compatible_api_with_retries() {
 
     // Phone numbers are E.164.
     let (_, ana) = t.user(&s.t, "attendee", "ana").await;
-    let p = t.patch(&s.t, Some(&ana), "/api/v1/users/me", json!({"phone": "600 123 456"})).await.problem(422, "validation_failed");
+    let p = t
+        .patch(&s.t, Some(&ana), "/api/v1/users/me", json!({"phone": "600 123 456"}))
+        .await
+        .problem(422, "validation_failed");
     assert_eq!(p["field"], "phone");
     let me = t.patch(&s.t, Some(&ana), "/api/v1/users/me", json!({"phone": "+34 600 12 34 56"})).await.ok(200);
     assert_eq!(me["phone"], "+34600123456");
@@ -398,10 +423,9 @@ async fn sms_goes_through_a_twilio_compatible_api_with_retries() {
     .ok(201);
     // Someone without a phone gets e-mail only.
     free_order(&t, &s, &ga, "bob", 1).await;
-    let n = wait_notifications(&t, &s.t, "sms sent", |n| {
-        n.iter().any(|x| x["channel"] == "sms" && x["status"] == "sent")
-    })
-    .await;
+    let n =
+        wait_notifications(&t, &s.t, "sms sent", |n| n.iter().any(|x| x["channel"] == "sms" && x["status"] == "sent"))
+            .await;
     let sms: Vec<&Value> = n.iter().filter(|x| x["channel"] == "sms").collect();
     assert_eq!(sms.len(), 1, "only Ana has a phone: {n:?}");
     assert_eq!((sms[0]["recipient"].as_str(), sms[0]["attempts"].as_i64()), (Some("+34600123456"), Some(2)));
@@ -460,14 +484,22 @@ async fn announcements_reach_every_attendee_and_only_organizers_send_them() {
     t.post(&s.t, Some(&other_org), "/api/v1/notifications", body.clone()).await.problem(403, "forbidden");
     // Bad input names the field.
     let p = t
-        .post(&s.t, Some(&s.organizer), "/api/v1/notifications", json!({"session_id": s.session_id, "subject": "", "body": "x"}))
+        .post(
+            &s.t,
+            Some(&s.organizer),
+            "/api/v1/notifications",
+            json!({"session_id": s.session_id, "subject": "", "body": "x"}),
+        )
         .await
         .problem(422, "validation_failed");
     assert_eq!(p["field"], "subject");
     let mut sms = body.clone();
     sms["channels"] = json!(["email", "sms"]);
     let p = t.post(&s.t, Some(&s.organizer), "/api/v1/notifications", sms).await.problem(422, "validation_failed");
-    assert_eq!((p["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("channels[1]"), Some("channel_unavailable")));
+    assert_eq!(
+        (p["field"].as_str(), p["errors"][0]["code"].as_str()),
+        (Some("channels[1]"), Some("channel_unavailable"))
+    );
     let mut unknown = body.clone();
     unknown["session_id"] = json!(uuid::Uuid::new_v4());
     t.post(&s.t, Some(&s.organizer), "/api/v1/notifications", unknown).await.problem(404, "not_found");
@@ -478,8 +510,7 @@ async fn announcements_reach_every_attendee_and_only_organizers_send_them() {
     assert_eq!((a["recipients"].as_u64(), a["queued"].as_u64()), (Some(2), Some(2)));
     assert_eq!(a["channels"], json!(["email"]));
     let got = sink.wait_until("the announcement", |m| m.len() >= 4).await;
-    let news: Vec<&Delivered> =
-        got.iter().filter(|m| m.parsed().subject() == Some("Doors open late")).collect();
+    let news: Vec<&Delivered> = got.iter().filter(|m| m.parsed().subject() == Some("Doors open late")).collect();
     let to: HashSet<String> = news.iter().map(|m| m.rcpt_to[0].clone()).collect();
     assert_eq!(to, HashSet::from(["ana@mailnews.test".into(), "bob@mailnews.test".into()]));
     let html = news[0].parsed().body_html(0).unwrap().into_owned();
@@ -547,14 +578,19 @@ async fn a_tenant_template_and_brand_colours_change_the_mail() {
         (json!({"text": "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}"}), "text"),
     ] {
         let p = t.put(&s.t, admin, path, body).await.problem(422, "validation_failed");
-        assert_eq!((p["field"].as_str(), p["errors"][0]["code"].as_str()), (Some(field), Some("invalid_template")), "{p}");
+        assert_eq!(
+            (p["field"].as_str(), p["errors"][0]["code"].as_str()),
+            (Some(field), Some("invalid_template")),
+            "{p}"
+        );
     }
     t.put(&s.t, admin, path, json!({})).await.problem(422, "validation_failed");
     t.put(&s.t, admin, path, json!({"subject": "x", "footer": "y"})).await.problem(422, "validation_failed");
     assert_eq!(t.count(&s.t, "notification_templates").await, 0);
 
     t.put(&s.t, admin, "/api/v1/settings", json!({"brand_color": "#ff0066", "accent_color": "#00aa55"})).await.ok(200);
-    let p = t.put(&s.t, admin, "/api/v1/settings", json!({"brand_color": "red"})).await.problem(422, "validation_failed");
+    let p =
+        t.put(&s.t, admin, "/api/v1/settings", json!({"brand_color": "red"})).await.problem(422, "validation_failed");
     assert_eq!(p["field"], "brand_color");
     let v = t
         .put(
@@ -582,7 +618,10 @@ async fn a_tenant_template_and_brand_colours_change_the_mail() {
     // Back to the built-in template.
     t.delete(&s.t, admin, path).await.ok(204);
     let v = t.get(&s.t, admin, path).await.ok(200);
-    assert_eq!((v["overridden"].clone(), v["subject"].as_str()), (json!([]), Some("Your tickets for {{ event.title }}")));
+    assert_eq!(
+        (v["overridden"].clone(), v["subject"].as_str()),
+        (json!([]), Some("Your tickets for {{ event.title }}"))
+    );
     free_order(&t, &s, &ga, "bob", 1).await;
     let got = sink.wait_until("the second mail", |m| m.len() >= 2).await;
     assert_eq!(got[1].parsed().subject(), Some("Your tickets for Concert"));
