@@ -626,3 +626,48 @@ async fn a_tenant_template_and_brand_colours_change_the_mail() {
     let got = sink.wait_until("the second mail", |m| m.len() >= 2).await;
     assert_eq!(got[1].parsed().subject(), Some("Your tickets for Concert"));
 }
+
+#[tokio::test]
+async fn a_resale_mails_the_buyer_a_working_qr_and_tells_the_seller() {
+    let sink = SmtpSink::start().await;
+    let t = app_with_sink(&sink).await;
+    let _w = start_worker(&t);
+    let s = show(&t, "mailresale", 10).await;
+    let ga = s.section(&t, "General", 0, 10, json!({})).await;
+    let (_, _, order) = free_order(&t, &s, &ga, "sara", 1).await;
+    let first = sink.wait_until("the seller's confirmation", |m| !m.is_empty()).await;
+    let old_token = qr_tokens(&first[0]).pop().unwrap();
+    let ticket = order["ticket_ids"][0].as_str().unwrap();
+    let seller = t.login(&s.t, "sara@mailresale.test").await;
+    let listing = t
+        .post(&s.t, Some(&seller), &format!("/api/v1/tickets/{ticket}/resale"), json!({"price_minor": 0}))
+        .await
+        .ok(201);
+    let (_, buyer) = t.user(&s.t, "attendee", "bruno").await;
+    t.post(&s.t, Some(&buyer), &format!("/api/v1/resale/{}/buy", listing["id"].as_str().unwrap()), json!({}))
+        .await
+        .ok(200);
+
+    let got = sink.wait_until("the transfer mails", |m| m.len() >= 3).await;
+    let to_buyer = got.iter().find(|m| m.rcpt_to[0] == "bruno@mailresale.test").unwrap();
+    assert_eq!(to_buyer.parsed().subject(), Some("Your ticket for Concert"));
+    let to_seller = got.iter().skip(1).find(|m| m.rcpt_to[0] == "sara@mailresale.test").unwrap();
+    assert_eq!(to_seller.parsed().subject(), Some("Your ticket for Concert was sold"));
+    assert!(to_seller.parsed().body_text(0).unwrap().contains("0.00 EUR"));
+    assert!(images(to_seller).0.is_empty(), "the seller gets no QR");
+
+    let new_token = qr_tokens(to_buyer).pop().unwrap();
+    assert_ne!(new_token, old_token);
+    let (_, staff) = t.user(&s.t, "staff", "gate").await;
+    t.post(&s.t, Some(&staff), "/api/v1/checkin", json!({"token": old_token, "gate": "A"}))
+        .await
+        .problem(422, "invalid_ticket");
+    t.post(&s.t, Some(&staff), "/api/v1/checkin", json!({"token": new_token, "gate": "A"})).await.ok(200);
+    t.post(&s.t, Some(&staff), "/api/v1/checkin", json!({"token": new_token, "gate": "A"}))
+        .await
+        .problem(409, "already_used");
+    let n = notifications(&t, &s.t, "").await;
+    let templates: Vec<&str> = n.iter().map(|x| x["template"].as_str().unwrap()).collect();
+    assert_eq!(templates.iter().filter(|t| **t == "ticket_transferred").count(), 1);
+    assert_eq!(templates.iter().filter(|t| **t == "resale_sold").count(), 1);
+}
