@@ -86,7 +86,8 @@ pub enum MailTransport {
 }
 
 impl Mailer {
-    /// Checks the settings; a bad `SMTP_URL` or sender is refused here, at start.
+    /// Checks the settings; a bad `SMTP_URL` or sender is refused here, at
+    /// start. Must run on a Tokio runtime (the SMTP connection pool does).
     pub fn new(config: &MailConfig) -> Result<Self, String> {
         let from: Mailbox = config.from.parse().map_err(|e| format!("sender address {:?}: {e}", config.from))?;
         let transport = match &config.smtp_url {
@@ -215,8 +216,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn builds_related_inline_image_and_attachment() {
+    // The SMTP transport's connection pool lives on the Tokio runtime.
+    #[tokio::test]
+    async fn builds_related_inline_image_and_attachment() {
         let m = Mailer::new(&MailConfig::default()).unwrap();
         let raw = String::from_utf8(m.build(&mail()).unwrap().formatted()).unwrap();
         for needle in [
@@ -233,8 +235,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bad_settings_are_refused() {
+    // The SMTP transport's connection pool lives on the Tokio runtime.
+    #[tokio::test]
+    async fn bad_settings_are_refused() {
         let mut c = MailConfig {
             smtp_url: Some(SecretString::from("http://mail.example.com".to_owned())),
             ..MailConfig::default()
@@ -250,8 +253,9 @@ mod tests {
         assert!(Mailer::new(&c).is_err());
     }
 
-    #[test]
-    fn an_invalid_recipient_is_a_permanent_failure() {
+    // The SMTP transport's connection pool lives on the Tokio runtime.
+    #[tokio::test]
+    async fn an_invalid_recipient_is_a_permanent_failure() {
         let m = Mailer::new(&MailConfig::default()).unwrap();
         let e = m.build(&Email { to: "nope".into(), ..mail() }).err().unwrap();
         assert!(e.permanent);

@@ -50,6 +50,11 @@ impl SmsSender {
         if config.from.trim().is_empty() {
             return Err("TWILIO_FROM is empty".into());
         }
+        // reqwest is built without a TLS provider of its own: the process
+        // uses rustls on aws-lc-rs (as the webhook sender does).
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        }
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -111,8 +116,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn url_and_settings() {
+    #[tokio::test]
+    async fn url_and_settings() {
         let s = SmsSender::new(config()).unwrap();
         assert_eq!(s.url, "http://127.0.0.1:9/2010-04-01/Accounts/AC123/Messages.json");
         assert!(SmsSender::new(SmsConfig { account_sid: "AC/../x".into(), ..config() }).is_err());
