@@ -44,7 +44,7 @@ LOG=$(mktemp)
 SECTION=$(mktemp)
 # REDIS_URL as make provides it: fan-out through Redis pub/sub when it is
 # there, PostgreSQL LISTEN/NOTIFY otherwise (the result names which).
-TAQUILLA_RATE_LIMIT=off TAQUILLA_BIND=127.0.0.1:$PORT RUST_LOG=warn $BIN serve 2>"$LOG" &
+TAQUILLA_RATE_LIMIT=off TAQUILLA_NOTIFY_WORKER=off TAQUILLA_BIND=127.0.0.1:$PORT RUST_LOG=warn $BIN serve 2>"$LOG" &
 SERVER=$!
 cleanup() {
   kill "$SERVER" 2>/dev/null || true

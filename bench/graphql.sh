@@ -38,7 +38,7 @@ $BIN migrate 2>/dev/null
 $BIN tenant create --slug bench --name Bench --admin-email admin@bench.test --admin-password bench-password-1 >/dev/null 2>&1
 
 LOG=$(mktemp)
-TAQUILLA_RATE_LIMIT=off TAQUILLA_BIND=127.0.0.1:$PORT TAQUILLA_DB_MAX_CONNECTIONS=${BENCH_POOL:-32} RUST_LOG=warn $BIN serve 2>"$LOG" &
+TAQUILLA_RATE_LIMIT=off TAQUILLA_NOTIFY_WORKER=off TAQUILLA_BIND=127.0.0.1:$PORT TAQUILLA_DB_MAX_CONNECTIONS=${BENCH_POOL:-32} RUST_LOG=warn $BIN serve 2>"$LOG" &
 SERVER=$!
 cleanup() {
   kill "$SERVER" 2>/dev/null || true

@@ -95,7 +95,7 @@ export TAQUILLA_ACCESS_TOKEN_TTL_SECS=3600
 $BIN migrate 2>/dev/null
 $BIN tenant create --slug bench --name Bench --admin-email admin@bench.test --admin-password bench-password-1 >/dev/null 2>&1
 
-TAQUILLA_RATE_LIMIT=off TAQUILLA_BIND=127.0.0.1:$PORT TAQUILLA_DB_MAX_CONNECTIONS=${BENCH_POOL:-32} RUST_LOG=warn $BIN serve 2>var-bench-server.log &
+TAQUILLA_RATE_LIMIT=off TAQUILLA_NOTIFY_WORKER=off TAQUILLA_BIND=127.0.0.1:$PORT TAQUILLA_DB_MAX_CONNECTIONS=${BENCH_POOL:-32} RUST_LOG=warn $BIN serve 2>var-bench-server.log &
 SERVER=$!
 wait_up() { for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/healthz" >/dev/null && return 0; sleep 0.1; done
   say "server on port $1 did not come up"; return 1; }
@@ -189,7 +189,7 @@ PY
 python3 bench/pgtrace.py "$PROXY_PORT" "$PG_HOST" "$PG_PORT" "$TMP/trace.log" 2>>var-bench-server.log &
 PROXY=$!
 sleep 0.3
-DATABASE_URL=$TRACE_URL TAQUILLA_RATE_LIMIT=off TAQUILLA_BIND=127.0.0.1:$TRACE_PORT TAQUILLA_DB_MAX_CONNECTIONS=1 RUST_LOG=warn \
+DATABASE_URL=$TRACE_URL TAQUILLA_RATE_LIMIT=off TAQUILLA_NOTIFY_WORKER=off TAQUILLA_NOTIFY_WORKER=off TAQUILLA_BIND=127.0.0.1:$TRACE_PORT TAQUILLA_DB_MAX_CONNECTIONS=1 RUST_LOG=warn \
   $BIN serve 2>>var-bench-server.log &
 TRACE_SERVER=$!
 wait_up "$TRACE_PORT"

@@ -6,6 +6,7 @@
 
 pub mod proxy;
 pub mod receiver;
+pub mod smtp;
 
 use std::net::TcpListener;
 

@@ -99,6 +99,42 @@ struct Settings {
     #[arg(long, env = "TAQUILLA_WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new(), global = true)]
     webhook_worker: bool,
+    /// SMTP server for e-mail: `smtp://[user:pass@]host[:port]`, with
+    /// `?tls=required` for STARTTLS, or `smtps://…` for TLS from the start.
+    /// Without it, each mail is written as an .eml file to TAQUILLA_MAIL_DIR.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
+    smtp_url: Option<String>,
+    /// Where mails go as .eml files when SMTP_URL is not set.
+    #[arg(long, env = "TAQUILLA_MAIL_DIR", default_value = "var/mail", global = true)]
+    mail_dir: String,
+    /// Sender address of every mail (the display name is the tenant's).
+    #[arg(long, env = "TAQUILLA_MAIL_FROM", default_value = "no-reply@taquilla.localhost", global = true)]
+    mail_from: String,
+    /// Milliseconds one SMTP command may take.
+    #[arg(long, env = "TAQUILLA_SMTP_TIMEOUT_MS", default_value_t = 15_000, global = true)]
+    smtp_timeout_ms: u64,
+    /// A Twilio-compatible SMS API (default https://api.twilio.com).
+    #[arg(long, env = "TWILIO_API_BASE", global = true)]
+    twilio_api_base: Option<String>,
+    /// SMS is on when the account SID, auth token and sender are all set.
+    #[arg(long, env = "TWILIO_ACCOUNT_SID", global = true)]
+    twilio_account_sid: Option<String>,
+    #[arg(long, env = "TWILIO_AUTH_TOKEN", hide_env_values = true, global = true)]
+    twilio_auth_token: Option<String>,
+    /// The sending number (E.164) or sender id.
+    #[arg(long, env = "TWILIO_FROM", global = true)]
+    twilio_from: Option<String>,
+    /// Delays before each notification attempt in milliseconds,
+    /// comma-separated (default: 0, 10 s, 1 min, 5 min, 15 min, 1 h, 3 h, 6 h, 12 h).
+    #[arg(long, env = "TAQUILLA_NOTIFY_RETRY_SCHEDULE_MS", global = true)]
+    notify_retry_schedule_ms: Option<String>,
+    /// Milliseconds between notification worker passes.
+    #[arg(long, env = "TAQUILLA_NOTIFY_POLL_MS", default_value_t = 500, global = true)]
+    notify_poll_ms: u64,
+    /// Run the notification (e-mail, SMS) worker in this process.
+    #[arg(long, env = "TAQUILLA_NOTIFY_WORKER", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    notify_worker: bool,
     /// Rate limiting on or off (`off` for load tests from one address).
     #[arg(long, env = "TAQUILLA_RATE_LIMIT", default_value_t = true, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new(), global = true)]
@@ -220,6 +256,7 @@ impl Settings {
             },
             stripe: self.stripe()?,
             webhooks: self.webhooks()?,
+            notifications: self.notifications()?,
             rate_limit: self.rate_limit()?,
             redis_url: self.redis_url.clone().filter(|u| !u.is_empty()),
         })
@@ -239,6 +276,47 @@ impl Settings {
             enterprise_per_minute: self.rate_limit_enterprise,
             ..Default::default()
         })
+    }
+
+    fn notifications(&self) -> anyhow::Result<taquilla_services::notifications::NotificationsConfig> {
+        use taquilla_notify::{MailConfig, NotifyConfig, SmsConfig};
+        let mut n = taquilla_services::notifications::NotificationsConfig::default();
+        if self.smtp_timeout_ms == 0 {
+            bail!("TAQUILLA_SMTP_TIMEOUT_MS must be positive");
+        }
+        let mail = MailConfig {
+            smtp_url: self.smtp_url.clone().filter(|u| !u.trim().is_empty()).map(SecretString::from),
+            mail_dir: self.mail_dir.clone().into(),
+            from: self.mail_from.clone(),
+            timeout: Duration::from_millis(self.smtp_timeout_ms),
+        };
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let sms = match (
+            nonempty(&self.twilio_account_sid),
+            nonempty(&self.twilio_auth_token),
+            nonempty(&self.twilio_from),
+        ) {
+            (Some(account_sid), Some(token), Some(from)) => Some(SmsConfig {
+                api_base: nonempty(&self.twilio_api_base)
+                    .unwrap_or_else(|| taquilla_notify::sms::DEFAULT_API_BASE.to_owned()),
+                account_sid,
+                auth_token: SecretString::from(token),
+                from,
+                timeout: Duration::from_secs(15),
+            }),
+            (None, None, None) => None,
+            _ => bail!("SMS needs all of TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM (or none of them)"),
+        };
+        n.notify = NotifyConfig { mail, sms };
+        // Fail at startup, not at the first mail.
+        taquilla_notify::Notifier::new(&n.notify).map_err(|e| anyhow::anyhow!(e))?;
+        if let Some(s) = &self.notify_retry_schedule_ms {
+            n.schedule = taquilla_webhooks::RetrySchedule::parse_ms(s)
+                .map_err(|e| anyhow::anyhow!("TAQUILLA_NOTIFY_RETRY_SCHEDULE_MS: {e}"))?;
+        }
+        n.poll = Duration::from_millis(self.notify_poll_ms.max(10));
+        n.lease = Duration::from_millis(self.smtp_timeout_ms.saturating_mul(4)) + Duration::from_secs(10);
+        Ok(n)
     }
 
     fn webhooks(&self) -> anyhow::Result<taquilla_services::webhooks::WebhooksConfig> {
@@ -347,6 +425,13 @@ async fn main() -> anyhow::Result<()> {
             spawn_audit_sealer(app.clone());
             if s.webhook_worker {
                 tokio::spawn(app.clone().run_webhook_worker());
+            }
+            if s.notify_worker {
+                match app.config.notifications.notify.sms {
+                    Some(_) => tracing::info!("notification worker: e-mail and SMS"),
+                    None => tracing::info!("notification worker: e-mail (SMS is not configured)"),
+                }
+                tokio::spawn(app.clone().run_notification_worker());
             }
             let listener = TcpListener::bind(&bind).with_context(|| format!("binding {bind}"))?;
             tracing::info!(%bind, "serving");

@@ -65,6 +65,8 @@ impl Role {
                     | ConfirmPayments
                     | RefundOrders
                     | ManageWebhooks
+                    | ManageNotifications
+                    | SendAnnouncements
                     | ManageApiKeys
                     | ManageCoupons
             ),
@@ -77,6 +79,7 @@ impl Role {
                     | ViewAttendance
                     | ConfirmPayments
                     | RefundOrders
+                    | SendAnnouncements
                     | ManageCoupons
             ),
             Role::Staff => matches!(p, ViewAllEvents | CheckIn | ViewAttendance | ViewAnyAttendance),
@@ -114,6 +117,11 @@ pub enum Permission {
     ManageTenantSettings,
     /// Register webhook endpoints, see their deliveries, retry and replay.
     ManageWebhooks,
+    /// See every notification (e-mail, SMS) sent and edit the tenant's templates.
+    ManageNotifications,
+    /// Send an announcement to the attendees of a session (of one's own
+    /// events; tenant admins: of any event).
+    SendAnnouncements,
     /// Create and revoke API keys.
     ManageApiKeys,
     /// Create, change and delete coupons; see their usage.
@@ -134,7 +142,9 @@ impl Permission {
             CheckIn => Some(Scope::Checkin),
             ManageWebhooks => Some(Scope::WebhooksManage),
             ManageTenants | ManageTenantUsers | ViewAuditLog | ViewPlatformAudit | ManageTenantSettings
-            | ManageApiKeys => None,
+            | ManageApiKeys | ManageNotifications => None,
+            // An announcement reaches people; it is sent by people.
+            SendAnnouncements => None,
         }
     }
 }
@@ -329,6 +339,21 @@ mod tests {
             assert!(actor(r).require_owner_or(ViewAnyAttendance, ViewAttendance, other).is_ok(), "{r:?}");
         }
         assert!(actor(Role::Attendee).require(ViewAttendance).is_err());
+    }
+
+    #[test]
+    fn notifications_history_is_for_admins_and_announcements_for_organizers() {
+        use Permission::{ManageNotifications, SendAnnouncements};
+        assert!(actor(Role::TenantAdmin).require(ManageNotifications).is_ok());
+        for r in [Role::Organizer, Role::Staff, Role::Attendee, Role::PlatformAdmin] {
+            assert!(actor(r).require(ManageNotifications).is_err(), "{r:?}");
+        }
+        for r in [Role::TenantAdmin, Role::Organizer] {
+            assert!(actor(r).require(SendAnnouncements).is_ok(), "{r:?}");
+        }
+        for r in [Role::Staff, Role::Attendee, Role::PlatformAdmin] {
+            assert!(actor(r).require(SendAnnouncements).is_err(), "{r:?}");
+        }
     }
 
     #[test]

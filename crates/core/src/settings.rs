@@ -19,6 +19,12 @@ pub struct TenantSettings {
     /// Stripe Connect: the tenant's connected account (`acct_…`). Card
     /// payments are paid out to it, less the platform's application fee.
     pub stripe_account_id: Option<String>,
+    /// The tenant's main colour in e-mails (`#rrggbb`): headings, buttons.
+    #[schema(pattern = "^#[0-9a-fA-F]{6}$", example = "#1d4ed8")]
+    pub brand_color: Option<String>,
+    /// A second colour for e-mails (`#rrggbb`): links, accents.
+    #[schema(pattern = "^#[0-9a-fA-F]{6}$", example = "#f59e0b")]
+    pub accent_color: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -30,7 +36,14 @@ pub enum PaidWith {
 
 impl Default for TenantSettings {
     fn default() -> Self {
-        Self { hold_minutes: 10, resale_cap_percent: 100, payment_provider: None, stripe_account_id: None }
+        Self {
+            hold_minutes: 10,
+            resale_cap_percent: 100,
+            payment_provider: None,
+            stripe_account_id: None,
+            brand_color: None,
+            accent_color: None,
+        }
     }
 }
 
@@ -56,6 +69,14 @@ impl TenantSettings {
                     "invalid_account",
                     "must be a Stripe account id (acct_…)",
                 ));
+            }
+        }
+        for (field, c) in [("brand_color", &self.brand_color), ("accent_color", &self.accent_color)] {
+            if let Some(c) = c {
+                let hex = c.strip_prefix('#').unwrap_or("");
+                if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(Error::validation(field, "invalid_color", "must be a colour as #rrggbb"));
+                }
             }
         }
         Ok(())

@@ -248,6 +248,31 @@ impl fmt::Debug for Category {
     }
 }
 
+string_newtype!(
+    /// A phone number in E.164 form: `+`, the country code and the number,
+    /// 8 to 15 digits in all, the first not zero. Spaces, dots, dashes and
+    /// parentheses people type between digits are dropped.
+    PhoneNumber,
+    |s| {
+        let compact: String = s.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+        let digits = compact.strip_prefix('+').unwrap_or("");
+        let ok = (8..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        if !ok {
+            return Err("must be a phone number in E.164 form, such as +34600123456".into());
+        }
+        Ok(compact)
+    },
+    || utoipa::openapi::ObjectBuilder::new().pattern(Some("^\\+[1-9][0-9]{7,14}$")).examples(["+34600123456"])
+);
+
+impl fmt::Debug for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +319,18 @@ mod tests {
         let p = Password::parse("correct horse battery").ok();
         assert_eq!(format!("{p:?}"), "Some(Password(***))");
         assert!(Password::parse("short").is_err());
+    }
+
+    #[test]
+    fn phone_numbers() {
+        assert_eq!(
+            PhoneNumber::parse("+34 600-12.34(56)").ok().map(PhoneNumber::into_inner),
+            Some("+34600123456".into())
+        );
+        assert!(PhoneNumber::parse("+14155550100").is_ok());
+        for bad in ["600123456", "+0600123456", "+1234567", "+1234567890123456", "+34 600 12a 456", "", "+"] {
+            assert!(PhoneNumber::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

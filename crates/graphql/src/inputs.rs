@@ -321,3 +321,14 @@ pub struct TenantSettingsInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resale_cap_percent: Option<i32>,
 }
+
+/// An announcement to everyone attending a session (`sendAnnouncement`).
+#[derive(InputObject, Serialize, Debug)]
+pub struct AnnouncementInput {
+    pub session_id: Uuid,
+    pub subject: String,
+    pub body: String,
+    /// Defaults to `[EMAIL]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<crate::types::NotificationChannel>>,
+}

@@ -193,6 +193,16 @@ impl MutationRoot {
         Ok(app(ctx)?.pay_order(actor, tenant.id, id).await.gql()?.into())
     }
 
+    // ---- notifications ----
+
+    /// Sends an announcement to everyone attending a session (the organizer
+    /// of its event, or tenant admins); queued at once.
+    async fn send_announcement(&self, ctx: &Context<'_>, input: AnnouncementInput) -> GqlResult<Announcement> {
+        let (tenant, actor) = caller(ctx)?.authed()?;
+        let body = parse_input("input", &input)?;
+        Ok(app(ctx)?.send_announcement(actor, tenant.id, body).await.gql_in("input")?.into())
+    }
+
     // ---- check-in ----
 
     /// Admits a ticket at the door: `already_used` names when and where.

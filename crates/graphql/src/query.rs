@@ -203,6 +203,28 @@ impl QueryRoot {
         Ok(app(ctx)?.tenant_settings(actor, tenant.id).await.gql()?.into())
     }
 
+    /// Every e-mail and SMS of the tenant, newest first (tenant admins).
+    #[graphql(complexity = "crate::connection::page_cost(first, child_complexity)")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "An e-mail address or phone number, exactly.")] recipient: Option<String>,
+        status: Option<NotificationStatus>,
+        channel: Option<NotificationChannel>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Conn<Notification>> {
+        let (tenant, actor) = caller(ctx)?.authed()?;
+        let page = window(first, after.as_deref())?;
+        let filter = taquilla_services::notifications::NotificationFilter {
+            recipient,
+            status: status.map(Into::into),
+            channel: channel.map(Into::into),
+        };
+        let list = app(ctx)?.list_notifications(actor, tenant.id, filter, page).await.gql()?;
+        Ok(connection(list, page, Notification::from))
+    }
+
     /// Every tenant (platform admins; send no `X-Tenant`).
     #[graphql(complexity = "crate::connection::page_cost(first, child_complexity)")]
     async fn tenants(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> GqlResult<Conn<Tenant>> {

@@ -655,3 +655,100 @@ from_view!(
         new_ticket_id
     ]
 );
+
+// ---- notifications ----
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize)]
+#[graphql(remote = "taquilla_services::notifications::Channel")]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationChannel {
+    Email,
+    Sms,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Serialize)]
+#[graphql(remote = "taquilla_services::notifications::NotificationStatus")]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    /// Waiting for its (next) attempt.
+    Queued,
+    Sent,
+    /// Refused for good, or out of attempts.
+    Failed,
+}
+
+/// One e-mail or SMS, as sent (or to be sent).
+#[derive(SimpleObject, Clone)]
+pub struct Notification {
+    pub id: Uuid,
+    /// `email` or `sms`.
+    pub channel: String,
+    /// The e-mail address or phone number.
+    pub recipient: String,
+    pub user_id: Option<Uuid>,
+    pub template: String,
+    pub subject: String,
+    pub body: String,
+    /// `queued`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub order_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub registration_id: Option<Uuid>,
+    pub ticket_ids: Vec<Uuid>,
+}
+from_view!(
+    Notification,
+    svc::notifications::NotificationView,
+    [
+        id,
+        channel,
+        recipient,
+        user_id,
+        template,
+        subject,
+        body,
+        status,
+        attempts,
+        last_error,
+        next_attempt_at,
+        sent_at,
+        created_at,
+        event_id,
+        event_type,
+        order_id,
+        session_id,
+        registration_id,
+        ticket_ids
+    ]
+);
+
+/// An announcement queued for a session's attendees.
+#[derive(SimpleObject, Clone)]
+pub struct Announcement {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub channels: Vec<NotificationChannel>,
+    /// People reached: ticket holders and confirmed registrations.
+    pub recipients: u64,
+    /// Notifications queued (one per person and channel).
+    pub queued: u64,
+}
+
+impl From<svc::notifications::AnnouncementView> for Announcement {
+    fn from(v: svc::notifications::AnnouncementView) -> Self {
+        Self {
+            id: v.id,
+            session_id: v.session_id,
+            channels: v.channels.into_iter().map(Into::into).collect(),
+            recipients: v.recipients,
+            queued: v.queued,
+        }
+    }
+}

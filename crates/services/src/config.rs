@@ -26,6 +26,8 @@ pub struct Config {
     pub stripe: Option<taquilla_payments::StripeConfig>,
     /// Outgoing webhooks: URL policy, timeout, retry schedule.
     pub webhooks: crate::webhooks::WebhooksConfig,
+    /// E-mail and SMS: transports, retry schedule, worker pace.
+    pub notifications: crate::notifications::NotificationsConfig,
     /// Request rates per caller.
     pub rate_limit: RateLimitConfig,
     /// Shared state across instances (rate-limit buckets); `None` keeps it in process.
@@ -114,6 +116,7 @@ impl Config {
             graphql: GraphqlConfig::default(),
             stripe: None,
             webhooks: crate::webhooks::WebhooksConfig::default(),
+            notifications: crate::notifications::NotificationsConfig::default(),
             // Most tests fire bursts from one address; the limiter's own tests turn it on.
             rate_limit: RateLimitConfig { enabled: false, ..RateLimitConfig::default() },
             redis_url: None,

@@ -11,6 +11,7 @@ pub mod config;
 pub mod coupons;
 pub mod events;
 pub mod holds;
+pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod quotes;
@@ -47,6 +48,9 @@ pub struct App {
     /// Sends webhook attempts; `None` only if the HTTP client could not be
     /// built (logged at start).
     pub webhook_sender: Option<taquilla_webhooks::Sender>,
+    /// Sends e-mail and SMS; `None` only if the settings were unusable
+    /// (logged at start; the binary refuses to start with them).
+    pub notifier: Option<taquilla_notify::Notifier>,
     /// API keys verified in the last few seconds.
     pub(crate) api_keys: Arc<api_keys::ApiKeyCache>,
 }
@@ -64,8 +68,12 @@ impl App {
         let webhook_sender = taquilla_webhooks::Sender::new(&config.webhooks.sender)
             .map_err(|e| tracing::error!(error = %e, "webhook HTTP client unusable: webhooks are not delivered"))
             .ok();
+        let notifier = taquilla_notify::Notifier::new(&config.notifications.notify)
+            .map_err(|e| tracing::error!(error = %e, "notification settings unusable: no e-mail or SMS is sent"))
+            .ok();
         Self {
             webhook_sender,
+            notifier,
             api_keys: Arc::default(),
             store,
             config: Arc::new(config),

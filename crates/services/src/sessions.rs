@@ -322,6 +322,12 @@ async fn cancel_cascade(tx: &TenantTx, session_id: Uuid) -> Result<()> {
         id: Uuid,
     }
     let q = |sql: &str| Statement::from_sql_and_values(DbBackend::Postgres, sql, [session_id.into()]);
+    // Those it affects, named in the event (their tickets and places go now).
+    let affected =
+        Id::find_by_statement(q("SELECT owner_id AS id FROM tickets WHERE session_id = $1 AND status = 'active' \
+         UNION SELECT user_id FROM registrations WHERE session_id = $1 AND status <> 'cancelled'"))
+        .all(&**tx)
+        .await?;
     let holds = Id::find_by_statement(q(
         "UPDATE holds SET status = 'released', updated_at = now() WHERE session_id = $1 AND status = 'active' RETURNING id",
     ))
@@ -343,5 +349,12 @@ async fn cancel_cascade(tx: &TenantTx, session_id: Uuid) -> Result<()> {
         "UPDATE registrations SET status = 'cancelled', updated_at = now() WHERE session_id = $1 AND status <> 'cancelled'",
     ))
     .await?;
-    outbox::emit(tx, kind::SESSION_CANCELLED, session_id, serde_json::json!({ "session_id": session_id })).await
+    let user_ids: Vec<Uuid> = affected.iter().map(|a| a.id).collect();
+    outbox::emit(
+        tx,
+        kind::SESSION_CANCELLED,
+        session_id,
+        serde_json::json!({ "session_id": session_id, "user_ids": user_ids }),
+    )
+    .await
 }

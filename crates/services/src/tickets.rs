@@ -94,20 +94,8 @@ pub struct TicketView {
     pub token: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QrFormat {
-    Png,
-    Svg,
-}
-
-impl QrFormat {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Png => "image/png",
-            Self::Svg => "image/svg+xml",
-        }
-    }
-}
+/// PNG or SVG; the renderer lives in `taquilla_notify::qr` (e-mails use it too).
+pub use taquilla_notify::qr::QrFormat;
 
 /// One joined row: the ticket with its type, seat, owner, session and event.
 #[derive(Debug, FromQueryResult)]
@@ -215,30 +203,9 @@ async fn visible_ticket(tx: &TenantTx, actor: &Actor, id: Uuid) -> Result<Row> {
     Ok(row)
 }
 
-fn render_qr(token: &str, format: QrFormat) -> Result<Vec<u8>> {
-    use qrcode::{EcLevel, QrCode};
-    let code = QrCode::with_error_correction_level(token.as_bytes(), EcLevel::M)
-        .map_err(|e| Error::internal_msg(format!("QR encoding failed: {e}")))?;
-    Ok(match format {
-        QrFormat::Svg => code
-            .render::<qrcode::render::svg::Color<'_>>()
-            .min_dimensions(320, 320)
-            .quiet_zone(true)
-            .build()
-            .into_bytes(),
-        QrFormat::Png => {
-            use image::ImageEncoder as _;
-            let img = code.render::<image::Luma<u8>>().min_dimensions(320, 320).quiet_zone(true).build();
-            let mut out = Vec::new();
-            image::codecs::png::PngEncoder::new(&mut out).write_image(
-                img.as_raw(),
-                img.width(),
-                img.height(),
-                image::ExtendedColorType::L8,
-            )?;
-            out
-        }
-    })
+/// The ticket's QR code: the same renderer e-mails use.
+pub(crate) fn render_qr(token: &str, format: QrFormat) -> Result<Vec<u8>> {
+    taquilla_notify::qr::render(token, format).map_err(|e| Error::internal_msg(e.to_string()))
 }
 
 impl App {

@@ -6,7 +6,7 @@ use sea_orm::{ActiveModelTrait, Set};
 use serde::Deserialize;
 use taquilla_core::page::{Page, PageRequest};
 use taquilla_core::roles::{Actor, Permission, Role};
-use taquilla_core::text::{EmailAddress, Name, Password, Text};
+use taquilla_core::text::{EmailAddress, Name, Password, PhoneNumber, Text};
 use taquilla_core::{Error, Result};
 use taquilla_store::entity::users;
 use taquilla_store::{repo, TenantTx};
@@ -16,7 +16,39 @@ use uuid::Uuid;
 use crate::views::UserView;
 use crate::{now, App};
 
-pub type Phone = Text<0, 32>;
+/// A phone number in E.164 form (`+34600123456`), or `""` to remove it.
+/// SMS notifications go to it when the deployment has SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Phone(Option<PhoneNumber>);
+
+impl TryFrom<String> for Phone {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Self, String> {
+        if s.trim().is_empty() {
+            return Ok(Self(None));
+        }
+        PhoneNumber::parse(s).map(|p| Self(Some(p)))
+    }
+}
+
+impl Phone {
+    fn into_value(self) -> Option<String> {
+        self.0.map(PhoneNumber::into_inner)
+    }
+}
+
+impl utoipa::PartialSchema for Phone {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^(\\+[1-9][0-9]{7,14})?$"))
+            .description(Some("E.164 phone number, or an empty string to remove it"))
+            .examples(["+34600123456"])
+            .into()
+    }
+}
+impl utoipa::ToSchema for Phone {}
 pub type Locale = Text<0, 16>;
 
 /// Profile fields a user may change on themselves.
@@ -74,8 +106,8 @@ pub(crate) async fn insert_user(
     })
 }
 
-fn blank_to_none(t: Option<Text<0, 32>>) -> Option<Option<String>> {
-    t.map(|t| Some(t.into_inner()).filter(|s| !s.is_empty()))
+fn blank_to_none(t: Option<Phone>) -> Option<Option<String>> {
+    t.map(Phone::into_value)
 }
 
 impl App {

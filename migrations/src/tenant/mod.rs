@@ -14,6 +14,7 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("t0003_audit_sealing", include_str!("t0003_audit_sealing.sql")),
         ("t0004_deferred_stock_keys", include_str!("t0004_deferred_stock_keys.sql")),
         ("t0005_payments", include_str!("t0005_payments.sql")),
+        ("t0006_notifications", include_str!("t0006_notifications.sql")),
         ("t0007_webhooks", include_str!("t0007_webhooks.sql")),
         ("t0008_api_keys", include_str!("t0008_api_keys.sql")),
         ("t0010_coupons", include_str!("t0010_coupons.sql")),

@@ -10,6 +10,7 @@ mod coupons;
 mod events;
 mod graphql;
 mod isolation;
+mod notifications;
 mod openapi;
 mod payments;
 mod ratelimit;

@@ -23,7 +23,7 @@ type Call = (String, HashMap<String, String>, Option<String>);
 
 /// What the stand-in was asked, per endpoint.
 #[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<Call>>>);
+pub(crate) struct Seen(Arc<Mutex<Vec<Call>>>);
 
 impl Seen {
     fn calls(&self, endpoint: &str) -> Vec<(HashMap<String, String>, Option<String>)> {
@@ -56,7 +56,7 @@ fn payment_intent(id: &str, amount: i64, currency: &str, metadata: Value, status
 
 /// A stand-in for api.stripe.com: PaymentIntents (one per Idempotency-Key,
 /// as Stripe does) and Refunds.
-async fn stripe_standin() -> (MockServer, Seen) {
+pub(crate) async fn stripe_standin() -> (MockServer, Seen) {
     let server = MockServer::start().await;
     let seen = Seen::default();
     let by_key: Arc<Mutex<HashMap<String, Value>>> = Arc::default();
@@ -113,6 +113,11 @@ async fn stripe_standin() -> (MockServer, Seen) {
 }
 
 async fn stripe_app(standin: &MockServer) -> TestApp {
+    spawn_app_with(stripe_config(standin)).await
+}
+
+/// A test configuration whose Stripe is the stand-in.
+pub(crate) fn stripe_config(standin: &MockServer) -> taquilla_services::Config {
     let mut config = test_config();
     config.stripe = Some(taquilla_payments::StripeConfig {
         secret_key: secrecy::SecretString::from("sk_test_standin".to_owned()),
@@ -120,7 +125,7 @@ async fn stripe_app(standin: &MockServer) -> TestApp {
         api_base: Some(format!("{}/", standin.uri())),
         application_fee_bps: 250,
     });
-    spawn_app_with(config).await
+    config
 }
 
 /// `Stripe-Signature` for `body` at `t`, computed as Stripe documents it.
@@ -147,12 +152,12 @@ async fn deliver(t: &TestApp, body: &str, sig: Option<String>) -> Resp {
     Resp::read(req.body(body.to_owned()).send().await.unwrap()).await
 }
 
-async fn signed(t: &TestApp, body: &str) -> Resp {
+pub(crate) async fn signed(t: &TestApp, body: &str) -> Resp {
     deliver(t, body, Some(signature(body, WHSEC, chrono::Utc::now().timestamp()))).await
 }
 
 /// The PaymentIntent succeeded event for an order as Stripe would send it.
-fn succeeded(order: &Value) -> String {
+pub(crate) fn succeeded(order: &Value) -> String {
     let mut pi = payment_intent(
         order["payment_ref"].as_str().unwrap(),
         order["total_minor"].as_i64().unwrap(),
@@ -164,14 +169,14 @@ fn succeeded(order: &Value) -> String {
     event("payment_intent.succeeded", pi)
 }
 
-async fn priced_show(t: &TestApp, slug: &str, capacity: u32) -> (Show, Value, String) {
+pub(crate) async fn priced_show(t: &TestApp, slug: &str, capacity: u32) -> (Show, Value, String) {
     let s = show(t, slug, 100).await;
     let tt = s.section(t, "General", 2500, capacity, json!({})).await;
     let (_, buyer) = t.user(&s.t, "attendee", "bea").await;
     (s, tt, buyer)
 }
 
-async fn order(t: &TestApp, s: &Show, tt: &Value, buyer: &str, quantity: u32, key: &str) -> Resp {
+pub(crate) async fn order(t: &TestApp, s: &Show, tt: &Value, buyer: &str, quantity: u32, key: &str) -> Resp {
     t.call_with_headers(
         reqwest::Method::POST,
         Some(&s.t),

@@ -7,6 +7,7 @@ pub mod coupons;
 pub mod events;
 pub mod health;
 pub mod holds;
+pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod registrations;
@@ -33,6 +34,7 @@ pub const FEATURES: &[Feature] = &[
     (settings::configure, <settings::Doc as utoipa::OpenApi>::openapi),
     (payments::configure, <payments::Doc as utoipa::OpenApi>::openapi),
     (webhooks::configure, <webhooks::Doc as utoipa::OpenApi>::openapi),
+    (notifications::configure, <notifications::Doc as utoipa::OpenApi>::openapi),
     (api_keys::configure, <api_keys::Doc as utoipa::OpenApi>::openapi),
     (coupons::configure, <coupons::Doc as utoipa::OpenApi>::openapi),
 ];
