@@ -171,6 +171,7 @@ pub const NAMES: &[&str] = &[
     SESSION_CANCELLED,
     REFUND_ISSUED,
     ANNOUNCEMENT,
+    WEBHOOK_ENDPOINT_DISABLED,
 ];
 
 pub const ORDER_CONFIRMATION: &str = "order_confirmation";
@@ -182,6 +183,8 @@ pub const RESALE_SOLD: &str = "resale_sold";
 pub const SESSION_CANCELLED: &str = "session_cancelled";
 pub const REFUND_ISSUED: &str = "refund_issued";
 pub const ANNOUNCEMENT: &str = "announcement";
+/// To the tenant's admins: a webhook endpoint was turned off after failing for days.
+pub const WEBHOOK_ENDPOINT_DISABLED: &str = "webhook_endpoint_disabled";
 
 /// The HTML around every default body: the tenant's name on its brand colour.
 fn page(inner: &str) -> String {
@@ -315,6 +318,16 @@ It can take a few days to appear on your statement."
             ),
             "{{ tenant.name }} – {{ event.title }}: {{ announcement.body }}",
         ),
+        WEBHOOK_ENDPOINT_DISABLED => source(
+            "Webhook endpoint disabled: {{ endpoint.url }}",
+            "We turned off your webhook endpoint {{ endpoint.url }}: every delivery to it has failed since \
+{{ endpoint.failing_since }}.\n\nEvents are no longer sent to it. Fix the receiver, turn the endpoint back on in \
+the console (or PATCH it with enabled: true), and replay what it missed with POST …/replay?since=.",
+            "<p>We turned off your webhook endpoint <code>{{ endpoint.url }}</code>: every delivery to it has failed since \
+{{ endpoint.failing_since }}.</p>\n<p>Events are no longer sent to it. Fix the receiver, turn the endpoint back on, \
+and replay what it missed with <code>POST …/replay?since=</code>.</p>",
+            "{{ tenant.name }}: webhook endpoint {{ endpoint.url }} was disabled after failing since {{ endpoint.failing_since }}.",
+        ),
         _ => return None,
     })
 }
@@ -334,6 +347,8 @@ pub fn sample_context() -> serde_json::Value {
         "refund": { "amount": "25.00 EUR", "tickets": 1 },
         "resale": { "price": "30.00 EUR" },
         "announcement": { "subject": "Doors open late", "body": "Doors open 30 minutes late." },
+        "endpoint": { "id": "00000000-0000-0000-0000-000000000000", "url": "https://crm.example.com/hooks",
+                      "failing_since": "2030-06-01T12:00:00Z" },
     })
 }
 

@@ -706,6 +706,33 @@ impl Planner<'_> {
                     self.messages(&mut out, &base, &person, templates::SESSION_CANCELLED, ctx.clone(), &both)?;
                 }
             }
+            kind::WEBHOOK_ENDPOINT_DISABLED => {
+                #[derive(FromQueryResult)]
+                struct Id {
+                    id: Uuid,
+                }
+                let admins: Vec<Uuid> = Id::find_by_statement(Statement::from_string(
+                    DbBackend::Postgres,
+                    "SELECT id FROM users WHERE role = 'tenant_admin' AND active AND deleted_at IS NULL".to_owned(),
+                ))
+                .all(&**tx)
+                .await?
+                .into_iter()
+                .map(|r| r.id)
+                .collect();
+                let ctx = serde_json::json!({ "endpoint": {
+                    "id": p.get("endpoint_id"), "url": p.get("url"), "failing_since": p.get("failing_since") } });
+                for person in people(tx, &admins).await? {
+                    self.messages(
+                        &mut out,
+                        &base,
+                        &person,
+                        templates::WEBHOOK_ENDPOINT_DISABLED,
+                        ctx.clone(),
+                        &[Channel::Email],
+                    )?;
+                }
+            }
             _ => {}
         }
         Ok(out)
@@ -1160,6 +1187,7 @@ impl App {
             kind::REGISTRATION_PROMOTED,
             kind::TICKET_TRANSFERRED,
             kind::SESSION_CANCELLED,
+            kind::WEBHOOK_ENDPOINT_DISABLED,
         ];
         let mut queued = 0;
         if events.iter().any(|e| relevant.contains(&e.event_type.as_str())) {

@@ -566,7 +566,7 @@ async fn a_tenant_template_and_brand_colours_change_the_mail() {
     let path = "/api/v1/notifications/templates/order_confirmation";
 
     let all = t.get(&s.t, admin, "/api/v1/notifications/templates").await.ok(200);
-    assert_eq!(all.as_array().unwrap().len(), 9);
+    assert_eq!(all.as_array().unwrap().len(), 10);
     assert!(all.as_array().unwrap().iter().all(|x| x["overridden"] == json!([])));
     t.get(&s.t, admin, "/api/v1/notifications/templates/nope").await.problem(404, "not_found");
     t.get(&s.t, Some(&s.organizer), path).await.problem(403, "forbidden");

@@ -426,6 +426,30 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_the_tenant_told() {
     assert_eq!(e["enabled"], false, "{e}");
     assert!(e["disabled_reason"].as_str().unwrap().starts_with("failing since"));
     assert!(t.outbox(&s.t).await.contains(&"webhook.endpoint_disabled".to_owned()));
+    // Its admins hear of it by e-mail. (A pass skips an outbox row the
+    // webhook fan-out holds at that moment; the next one takes it.)
+    let mut told = vec![];
+    for _ in 0..100 {
+        t.app.notification_pass().await.unwrap();
+        let all = t.get(&s.t, Some(&s.t.admin_token), "/api/v1/notifications?per_page=100").await.ok(200);
+        told = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["template"] == "webhook_endpoint_disabled")
+            .cloned()
+            .collect();
+        if !told.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(
+        (told[0]["channel"].as_str(), told[0]["recipient"].as_str()),
+        (Some("email"), Some(format!("admin@{}.test", s.t.slug).as_str()))
+    );
+    assert!(told[0]["subject"].as_str().unwrap().contains(&rx.url("/down")), "{}", told[0]);
     // Disabled: no more attempts, and no new messages for it.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let n = rx.received().len();
