@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod checkin;
 pub mod config;
 pub mod events;
@@ -13,6 +14,7 @@ pub mod orders;
 pub mod payments;
 pub mod registrations;
 pub mod resale;
+pub mod search;
 pub mod sessions;
 pub mod signing;
 pub mod tenants;
@@ -44,6 +46,9 @@ pub struct App {
     /// Sends webhook attempts; `None` only if the HTTP client could not be
     /// built (logged at start).
     pub webhook_sender: Option<taquilla_webhooks::Sender>,
+    /// Event listings and searches cached in Redis (`search.rs`); `None`:
+    /// every listing reads PostgreSQL. Attached with [`App::with_search_cache`].
+    pub search_cache: Option<Arc<taquilla_cache::Cache>>,
 }
 
 impl App {
@@ -69,7 +74,13 @@ impl App {
             tenant_cache,
             realtime: taquilla_realtime::Realtime::local(),
             audit_dirty: Arc::default(),
+            search_cache: None,
         }
+    }
+
+    pub fn with_search_cache(mut self, cache: Arc<taquilla_cache::Cache>) -> Self {
+        self.search_cache = Some(cache);
+        self
     }
 
     pub fn with_realtime(mut self, realtime: Arc<taquilla_realtime::Realtime>) -> Self {

@@ -15,5 +15,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("t0004_deferred_stock_keys", include_str!("t0004_deferred_stock_keys.sql")),
         ("t0005_payments", include_str!("t0005_payments.sql")),
         ("t0007_webhooks", include_str!("t0007_webhooks.sql")),
+        ("t0009_bulk_import", include_str!("t0009_bulk_import.sql")),
     ]
 }

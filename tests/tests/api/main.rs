@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod bulk;
 mod checkin;
 mod events;
 mod graphql;
@@ -14,6 +15,7 @@ mod realtime;
 mod registrations;
 mod resale;
 mod roles;
+mod search_cache;
 mod sessions;
 mod subscriptions;
 mod tenancy;

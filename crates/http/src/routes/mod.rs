@@ -1,6 +1,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod checkin;
 pub mod events;
 pub mod health;
@@ -31,6 +32,7 @@ pub const FEATURES: &[Feature] = &[
     (settings::configure, <settings::Doc as utoipa::OpenApi>::openapi),
     (payments::configure, <payments::Doc as utoipa::OpenApi>::openapi),
     (webhooks::configure, <webhooks::Doc as utoipa::OpenApi>::openapi),
+    (bulk::configure, <bulk::Doc as utoipa::OpenApi>::openapi),
 ];
 
 use serde::Deserialize;
