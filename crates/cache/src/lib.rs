@@ -164,8 +164,7 @@ impl Cache {
     /// bypassed until it answers.
     pub fn new(cfg: CacheConfig) -> Result<Self, Error> {
         let mut pool_cfg = PoolConfig::new(cfg.pool_size.max(1));
-        pool_cfg.timeouts =
-            Timeouts { wait: Some(cfg.timeout), create: Some(cfg.timeout), recycle: Some(cfg.timeout) };
+        pool_cfg.timeouts = Timeouts { wait: Some(cfg.timeout), create: Some(cfg.timeout), recycle: Some(cfg.timeout) };
         let mut rc = deadpool_redis::Config::from_url(cfg.url.clone());
         rc.pool = Some(pool_cfg);
         let pool = rc.create_pool(Some(Runtime::Tokio1)).map_err(|e| Error(format!("Redis pool: {e}")))?;
@@ -383,7 +382,7 @@ mod tests {
     fn seeds_are_far_from_small_counters() {
         for _ in 0..100 {
             let s = seed();
-            assert!(s >= 1 << 40 && s < 1 << 52);
+            assert!((1 << 40..1 << 52).contains(&s));
         }
     }
 

@@ -440,13 +440,21 @@ impl App {
                 self.listings_changed(tenant_id).await;
                 Ok((result, false))
             }
-            Err(e) if key.is_some() && taquilla_store::pg_code(&e).as_deref() == Some(taquilla_store::UNIQUE_VIOLATION) => {
+            Err(e)
+                if key.is_some()
+                    && taquilla_store::pg_code(&e).as_deref() == Some(taquilla_store::UNIQUE_VIOLATION) =>
+            {
                 // Another request with this key committed first (it held the
                 // key's index entry until then): answer with its result.
                 drop(tx);
                 let k = key.as_ref().ok_or_else(|| Error::internal_msg("key vanished"))?;
                 let r = self.bulk_replay(actor, tenant_id, k, &req.request_hash).await?;
-                Ok((r.ok_or_else(|| Error::conflict("idempotency_race", "a batch with this Idempotency-Key is being imported"))?, true))
+                Ok((
+                    r.ok_or_else(|| {
+                        Error::conflict("idempotency_race", "a batch with this Idempotency-Key is being imported")
+                    })?,
+                    true,
+                ))
             }
             Err(e) => Err(crate::sessions::map_write_err(e)),
         }
@@ -486,6 +494,9 @@ mod tests {
         let a = [serde_json::json!({"title": "x"})];
         assert_eq!(request_hash(BulkMode::Atomic, &a), request_hash(BulkMode::Atomic, &a.clone()));
         assert_ne!(request_hash(BulkMode::Atomic, &a), request_hash(BulkMode::Partial, &a));
-        assert_ne!(request_hash(BulkMode::Atomic, &a), request_hash(BulkMode::Atomic, &[serde_json::json!({"title": "y"})]));
+        assert_ne!(
+            request_hash(BulkMode::Atomic, &a),
+            request_hash(BulkMode::Atomic, &[serde_json::json!({"title": "y"})])
+        );
     }
 }

@@ -100,7 +100,10 @@ mod tests {
     fn everything_that_decides_the_answer_is_in_the_key() {
         let page = PageRequest::default();
         let base = listing_key(Some("roc:*"), &filter(), page);
-        assert_eq!(base, listing_key(Some("roc:*"), &filter(), PageRequest::new(Some(1), Some(20)).unwrap_or_default()));
+        assert_eq!(
+            base,
+            listing_key(Some("roc:*"), &filter(), PageRequest::new(Some(1), Some(20)).unwrap_or_default())
+        );
         let visible = EventFilter { include_unpublished: true, ..filter() };
         let others = [
             listing_key(None, &filter(), page),

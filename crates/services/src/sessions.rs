@@ -79,7 +79,11 @@ pub(crate) fn check_initial_status(input: &SessionInput) -> Result<()> {
 
 /// The rules about where and when a session may be that need no database:
 /// its own times and capacity, and the event's dates.
-pub(crate) fn check_placement_in(event_starts: DateTime<Utc>, event_ends: DateTime<Utc>, p: &Placement<'_>) -> Result<()> {
+pub(crate) fn check_placement_in(
+    event_starts: DateTime<Utc>,
+    event_ends: DateTime<Utc>,
+    p: &Placement<'_>,
+) -> Result<()> {
     if p.ends <= p.starts {
         return Err(Error::validation("ends_at", "before_start", "must be after starts_at"));
     }

@@ -46,7 +46,13 @@ async fn gql_titles(t: &TestApp, a: &TenantFx, token: Option<&str>, search: &str
     let before = t.app.store.stats().tenant_txs;
     let q = "query($s: String) { events(search: $s, first: 20) { totalCount edges { node { id title } } } }";
     let r = t
-        .call(reqwest::Method::POST, Some(&a.slug), token, "/graphql", Some(json!({"query": q, "variables": {"s": search}})))
+        .call(
+            reqwest::Method::POST,
+            Some(&a.slug),
+            token,
+            "/graphql",
+            Some(json!({"query": q, "variables": {"s": search}})),
+        )
         .await
         .ok(200);
     assert!(r.get("errors").is_none(), "{r}");
@@ -74,7 +80,8 @@ async fn listings_are_served_from_the_cache_until_an_event_or_session_write() {
     assert_eq!((titles(&first), cost), (vec!["Rock Alpha".to_owned(), "Rock Beta".to_owned()], 1));
     // The same query, written differently (case, spaces, punctuation,
     // parameter order, defaults spelled out; the search route): no database work.
-    for path in ["/api/v1/events?per_page=20&q=%20ROCK!%20", "/api/v1/events/search?q=Rock&page=1", "/api/v1/events?q=rock"]
+    for path in
+        ["/api/v1/events?per_page=20&q=%20ROCK!%20", "/api/v1/events/search?q=Rock&page=1", "/api/v1/events?q=rock"]
     {
         let (again, cost) = counted(&t, &a, None, path).await;
         assert_eq!((&again, cost), (&first, 0), "{path}");
@@ -113,7 +120,9 @@ async fn listings_are_served_from_the_cache_until_an_event_or_session_write() {
     assert_eq!(counted(&t, &a, None, "/api/v1/events?q=rock").await.1, 1);
     // A write that fails changes nothing and retires nothing.
     let bumps = cache.stats().bumps;
-    t.patch(&a, Some(&org), &alpha_path, json!({"ends_at": "2000-01-01T00:00:00Z"})).await.problem(422, "validation_failed");
+    t.patch(&a, Some(&org), &alpha_path, json!({"ends_at": "2000-01-01T00:00:00Z"}))
+        .await
+        .problem(422, "validation_failed");
     assert_eq!(cache.stats().bumps, bumps);
     assert_eq!(counted(&t, &a, None, "/api/v1/events?q=rock").await.1, 0);
 

@@ -12,8 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use taquilla_core::{Error, ErrorKind, FieldError};
 use taquilla_services::bulk::{
-    self, BulkEvent, BulkItemResult, BulkItemStatus, BulkMode, BulkRequest, BulkResult, BulkSession,
-    BulkSessionResult,
+    self, BulkEvent, BulkItemResult, BulkItemStatus, BulkMode, BulkRequest, BulkResult, BulkSession, BulkSessionResult,
 };
 use taquilla_services::events::EventInput;
 use taquilla_services::sessions::SessionInput;
@@ -84,8 +83,8 @@ pub struct BulkSessionItem {
 /// `idempotency_key_reused`. Organizers and admins.
 #[utoipa::path(tag = "events", params(BulkQuery,
         ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key; a repeat returns the first result")),
-    request_body(content = Vec<BulkEventItem>, description = "A JSON array, or NDJSON (application/x-ndjson) with one item per line",
-        content_type = "application/json"),
+    request_body(description = "A JSON array of items, or NDJSON: one item (a JSON object) per line",
+        content((Vec<BulkEventItem> = "application/json"), (String = "application/x-ndjson"))),
     responses(
         (status = 201, body = BulkResult, description = "every item imported"),
         (status = 200, body = BulkResult, description = "partial mode with invalid items, or an idempotent replay"),
@@ -113,7 +112,8 @@ pub async fn import_events(
     let items = raw.into_iter().map(RawItem::parse).collect();
     let (result, replayed) =
         app.bulk_import_events(&a.actor, a.tenant.id, BulkRequest { mode, items, request_hash }, key).await?;
-    let mut res = if !replayed && result.created == result.total { HttpResponse::Created() } else { HttpResponse::Ok() };
+    let mut res =
+        if !replayed && result.created == result.total { HttpResponse::Created() } else { HttpResponse::Ok() };
     if replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
@@ -123,7 +123,10 @@ pub async fn import_events(
 enum RawItem {
     Json(Value),
     /// An NDJSON line that is not JSON: that item is invalid, the others not.
-    Malformed { line: String, error: Error },
+    Malformed {
+        line: String,
+        error: Error,
+    },
 }
 
 impl RawItem {
@@ -160,11 +163,8 @@ async fn read_items(req: &HttpRequest, mut payload: web::Payload, limit: usize) 
     let too_large = || {
         Error::new(ErrorKind::PayloadTooLarge, "payload_too_large", format!("the body may be at most {limit} bytes"))
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
@@ -177,7 +177,7 @@ async fn read_items(req: &HttpRequest, mut payload: web::Payload, limit: usize) 
         body.extend_from_slice(&chunk);
     }
     if ndjson {
-        return Ok(body
+        return Ok(body[..]
             .split(|b| *b == b'\n')
             .map(|line| line.trim_ascii())
             .filter(|line| !line.is_empty())
@@ -219,7 +219,11 @@ fn parse_item(v: Value) -> Result<BulkEvent, Error> {
     for (j, s) in sessions.into_iter().enumerate() {
         let path = format!("sessions[{j}]");
         let Value::Object(mut session) = s else {
-            errors.push(FieldError { field: path, code: "invalid".into(), message: "must be a session (a JSON object)".into() });
+            errors.push(FieldError {
+                field: path,
+                code: "invalid".into(),
+                message: "must be a session (a JSON object)".into(),
+            });
             continue;
         };
         let ticket_types = take_array(&mut session, "ticket_types", &path, &mut errors);
