@@ -298,6 +298,7 @@ impl Settings {
         cfg.timeout = Duration::from_millis(self.cache_timeout_ms);
         cfg.ttl = Duration::from_secs(self.search_cache_ttl_secs);
         let cache = taquilla_cache::Cache::new(cfg).map_err(|e| anyhow::anyhow!("search cache: {e}"))?;
+        tracing::debug!("event listings are cached in Redis");
         Ok(Some(std::sync::Arc::new(cache)))
     }
 }

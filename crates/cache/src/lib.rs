@@ -10,7 +10,8 @@
 //! - a reader takes the version *before* it reads the database; an answer
 //!   computed from data a writer changed meanwhile is tagged with the old
 //!   version and never served;
-//! - a version key that Redis lost (restart, eviction) is re-seeded with a
+//! - a version key that Redis lost (restart, eviction, or its own expiry a
+//!   day after it was last seeded or bumped) is re-seeded with a
 //!   random number far from any earlier one, so an old entry cannot match it
 //!   by accident;
 //! - a bump that fails (Redis unreachable) is remembered in process and
@@ -153,6 +154,10 @@ fn decode(entry: Vec<u8>, current: Version) -> Option<Vec<u8>> {
     (i64::from_be_bytes(tag) == current.0).then(|| entry[8..].to_vec())
 }
 
+/// Version keys expire this long after their last bump (or seeding), so
+/// idle namespaces leave nothing behind; a lost version is re-seeded safely.
+const VERSION_TTL_MS: u64 = 24 * 3600 * 1000;
+
 /// A fresh version for a namespace whose version key is missing: random and
 /// far above 0, so it lands nowhere near any version used before.
 fn seed() -> i64 {
@@ -196,14 +201,6 @@ impl Cache {
         }
     }
 
-    /// Whether Redis answers now (ignores the breaker).
-    pub async fn ping(&self) -> Result<(), Error> {
-        let mut p = redis::pipe();
-        p.cmd("PING");
-        let (_,): (String,) = self.exec(&p).await?;
-        Ok(())
-    }
-
     fn version_key(&self, ns: &str) -> String {
         format!("{}{ns}:v", self.cfg.prefix)
     }
@@ -234,7 +231,8 @@ impl Cache {
                 // First use, or Redis lost the key: seed it (unless another
                 // process just did) and read back what won.
                 let mut p = redis::pipe();
-                p.cmd("SET").arg(&vkey).arg(seed()).arg("NX").ignore().cmd("GET").arg(&vkey);
+                p.cmd("SET").arg(&vkey).arg(seed()).arg("NX").arg("PX").arg(VERSION_TTL_MS).ignore();
+                p.cmd("GET").arg(&vkey);
                 match self.exec::<(i64,)>(&p).await {
                     Ok((v,)) => Version(v),
                     Err(_) => {
@@ -286,6 +284,7 @@ impl Cache {
         for ns in namespaces {
             let vkey = self.version_key(ns);
             p.cmd("SET").arg(&vkey).arg(seed()).arg("NX").ignore().cmd("INCR").arg(&vkey).ignore();
+            p.cmd("PEXPIRE").arg(&vkey).arg(VERSION_TTL_MS).ignore();
         }
         self.exec::<()>(&p).await
     }
