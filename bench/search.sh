@@ -198,7 +198,7 @@ cat >"$SECTION" <<MD
 Measured by \`bench/search.sh\` ($(date -u +%Y-%m-%dT%H:%MZ)) on $(nproc) cores, server built from $BUILT_FROM:
 release build, wrk \`-t$THREADS -c$CONNS -d${SECS}s\`, authenticated. One tenant with $COUNT published
 events (each with a session and two ticket types), imported through \`POST /api/v1/bulk/events\`
-in $IMPORT_SECS s (10 NDJSON batches of 1,000; slowest batch $SLOWEST_IMPORT s). Two servers of one
+in $IMPORT_SECS s (${#IMPORT_TIMES[@]} NDJSON batches of up to 1,000; slowest $SLOWEST_IMPORT s). Two servers of one
 build on one database, one with the Redis listing cache and one without
 (\`TAQUILLA_SEARCH_CACHE=0\`); both answered the search identically before the runs.
 \`q=$QUERY\` matches $MATCHES events; a page is 20 of them, ranked, with the total.
@@ -212,7 +212,7 @@ build on one database, one with the Redis listing cache and one without
 | \`GET /api/v1/events?per_page=20\` | cached | $LC_RPS | $LC_P50 | $LC_P99 | $LIST_SPEEDUP uncached |
 
 A cache hit costs one Redis round trip (the namespace version and the entry,
-pipelined) plus the pool's checkout ping, and no PostgreSQL work; a search
+pipelined on a shared multiplexed connection) and no PostgreSQL work; a search
 over $COUNT events costs PostgreSQL a ranked scan of every match to compute
 the page and its total. The listing without a search is cheap for PostgreSQL
 (an index walk of 20 rows plus a count), so the cache gains less there.

@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use deadpool_redis::redis::aio::MultiplexedConnection;
 use deadpool_redis::redis::{self, FromRedisValue};
 use deadpool_redis::{Pool, PoolConfig, Runtime, Timeouts};
 
@@ -49,7 +50,7 @@ pub struct CacheConfig {
     pub retry_after: Duration,
     /// At most one error line per this interval (the rest are counted).
     pub log_every: Duration,
-    /// Connections in the pool.
+    /// Connections the pool may be opening at once (see [`Cache`]).
     pub pool_size: usize,
     /// Larger values are not stored.
     pub max_value_bytes: usize,
@@ -123,8 +124,14 @@ fn inc(c: &AtomicU64) {
     c.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Connections come from a deadpool-redis pool (URL, create timeout), but
+/// one is kept out of it and shared: a multiplexed connection pipelines
+/// concurrent requests on one socket, and a pooled checkout would cost a
+/// PING round trip each (the pool's recycle check). A connection that fails
+/// is dropped and the next operation opens another.
 pub struct Cache {
     pool: Pool,
+    shared: Mutex<Option<MultiplexedConnection>>,
     cfg: CacheConfig,
     /// The breaker: Redis is not asked before this instant.
     open_until: Mutex<Option<Instant>>,
@@ -175,6 +182,7 @@ impl Cache {
         let pool = rc.create_pool(Some(Runtime::Tokio1)).map_err(|e| Error(format!("Redis pool: {e}")))?;
         Ok(Self {
             pool,
+            shared: Mutex::new(None),
             cfg,
             open_until: Mutex::new(None),
             pending: Mutex::new(HashSet::new()),
@@ -329,15 +337,30 @@ impl Cache {
     /// Runs one pipeline within the timeout; a failure opens the breaker.
     async fn exec<T: FromRedisValue>(&self, p: &redis::Pipeline) -> Result<T, Error> {
         let r = tokio::time::timeout(self.cfg.timeout, async {
-            let mut conn = self.pool.get().await.map_err(|e| Error(format!("Redis connection: {e}")))?;
+            let mut conn = self.connection().await?;
             p.query_async::<T>(&mut conn).await.map_err(|e| Error(format!("Redis: {e}")))
         })
         .await
         .unwrap_or_else(|_| Err(Error(format!("Redis did not answer within {} ms", self.cfg.timeout.as_millis()))));
         if let Err(e) = &r {
+            if let Ok(mut g) = self.shared.lock() {
+                *g = None;
+            }
             self.failed(e);
         }
         r
+    }
+
+    async fn connection(&self) -> Result<MultiplexedConnection, Error> {
+        if let Some(c) = self.shared.lock().ok().and_then(|g| g.clone()) {
+            return Ok(c);
+        }
+        let obj = self.pool.get().await.map_err(|e| Error(format!("Redis connection: {e}")))?;
+        let conn = deadpool_redis::Connection::take(obj);
+        if let Ok(mut g) = self.shared.lock() {
+            *g = Some(conn.clone());
+        }
+        Ok(conn)
     }
 
     fn failed(&self, e: &Error) {
