@@ -89,8 +89,9 @@ pub struct Version(i64);
 /// What the cache knows about a key.
 #[derive(Debug)]
 pub enum Lookup {
-    /// The stored answer, current.
-    Hit(Vec<u8>),
+    /// The stored answer, current (and the version, to replace an answer
+    /// the caller cannot read).
+    Hit(Vec<u8>, Version),
     /// Nothing current: compute, then [`Cache::store`] with this version.
     Miss(Version),
     /// The cache cannot be used now: compute and do not store.
@@ -253,7 +254,7 @@ impl Cache {
         match entry.and_then(|e| decode(e, version)) {
             Some(value) => {
                 inc(&self.counters.hits);
-                Lookup::Hit(value)
+                Lookup::Hit(value, version)
             }
             None => {
                 inc(&self.counters.misses);

@@ -58,24 +58,24 @@ impl App {
     {
         let Some(cache) = &self.search_cache else { return load().await };
         let ns = namespace(tenant_id);
-        match cache.lookup(&ns, key).await {
-            Lookup::Hit(bytes) => match serde_json::from_slice(&bytes) {
-                Ok(page) => Ok(page),
+        let version = match cache.lookup(&ns, key).await {
+            Lookup::Hit(bytes, version) => match serde_json::from_slice(&bytes) {
+                Ok(page) => return Ok(page),
+                // Written by a build with another shape: replace it.
                 Err(e) => {
                     tracing::warn!(error = %e, "unreadable cached listing; recomputing");
-                    load().await
+                    version
                 }
             },
-            Lookup::Miss(version) => {
-                let page = load().await?;
-                match serde_json::to_vec(&page) {
-                    Ok(bytes) => cache.store(&ns, key, version, &bytes).await,
-                    Err(e) => tracing::warn!(error = %e, "listing not cached"),
-                }
-                Ok(page)
-            }
-            Lookup::Bypass => load().await,
+            Lookup::Miss(version) => version,
+            Lookup::Bypass => return load().await,
+        };
+        let page = load().await?;
+        match serde_json::to_vec(&page) {
+            Ok(bytes) => cache.store(&ns, key, version, &bytes).await,
+            Err(e) => tracing::warn!(error = %e, "listing not cached"),
         }
+        Ok(page)
     }
 
     /// Retires the tenant's cached listings. Called after COMMIT by every
