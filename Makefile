@@ -5,10 +5,11 @@
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
-#   make bench    load benchmarks (bench/run.sh, graphql.sh, fanout.sh, webhooks.sh)
+#   make bench    load benchmarks (bench/run.sh, graphql.sh, fanout.sh, webhooks.sh, search.sh)
 #   make bench-graphql  GraphQL beside REST only (bench/graphql.sh)
 #   make bench-fanout   1,000 subscribers, one seat change (bench/fanout.sh)
 #   make bench-webhooks webhook deliveries/s to a local receiver (bench/webhooks.sh)
+#   make bench-search   search req/s with and without the Redis cache, 10,000 events (bench/search.sh)
 #   make audit-verify   verify every tenant's audit hash chain
 #
 # Variables: CARGO (default cargo), TEST_ARGS (extra args for the test runner,
@@ -27,7 +28,7 @@ BIN := $(TARGET_DIR)/debug/taquilla
 # (Assign first: `eval "$(cmd)"` alone would ignore cmd's exit status.)
 SERVICES = svc_env="$$(scripts/services.sh)" || exit $$?; eval "$$svc_env"
 
-.PHONY: help run test lint fmt openapi bench bench-graphql bench-fanout bench-webhooks audit-verify services services-stop
+.PHONY: help run test lint fmt openapi bench bench-graphql bench-fanout bench-webhooks bench-search audit-verify services services-stop
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -72,7 +73,8 @@ bench:
 	./bench/run.sh; \
 	./bench/graphql.sh; \
 	./bench/fanout.sh; \
-	./bench/webhooks.sh
+	./bench/webhooks.sh; \
+	./bench/search.sh
 
 bench-webhooks:
 	@$(SERVICES); \
@@ -85,6 +87,10 @@ bench-graphql:
 bench-fanout:
 	@$(SERVICES); \
 	./bench/fanout.sh
+
+bench-search:
+	@$(SERVICES); \
+	./bench/search.sh
 
 audit-verify:
 	@$(SERVICES); \

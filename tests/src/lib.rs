@@ -193,7 +193,27 @@ impl Fanout {
     }
 }
 
+/// The Redis the tests use (`scripts/services.sh` exports `REDIS_URL`).
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A server whose event listings are cached in the Redis at `cache.url`
+/// (the default harness has no listing cache).
+pub async fn spawn_app_cached(config: Config, cache: taquilla_cache::CacheConfig) -> TestApp {
+    let cache = std::sync::Arc::new(taquilla_cache::Cache::new(cache).unwrap());
+    spawn_app_opts(config, None, Some(cache)).await
+}
+
 pub async fn spawn_app_full(config: Config, realtime: Option<Fanout>) -> TestApp {
+    spawn_app_opts(config, realtime, None).await
+}
+
+async fn spawn_app_opts(
+    config: Config,
+    realtime: Option<Fanout>,
+    cache: Option<std::sync::Arc<taquilla_cache::Cache>>,
+) -> TestApp {
     // One TLS stack: rustls on aws-lc-rs (reqwest is built without a provider).
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let db = fresh_database().await;
@@ -201,6 +221,9 @@ pub async fn spawn_app_full(config: Config, realtime: Option<Fanout>) -> TestApp
     let mut app = App::new(store, config);
     if let Some(f) = realtime {
         app = app.with_realtime(f.connect(&db.url).await);
+    }
+    if let Some(c) = cache {
+        app = app.with_search_cache(c);
     }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

@@ -1,63 +1,91 @@
-//! A TCP proxy in front of a real service, so a test can take the service
-//! "down" mid-run (stop: open connections drop, new ones are refused) and
-//! bring it back on the same address.
+//! A TCP proxy a test can break on purpose: put it between the server and a
+//! real service (Redis), then stop it (connections cut, new ones refused
+//! at once) or make it hang (connections accepted, nothing forwarded).
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Forward,
+    /// Accepts and holds connections, forwards nothing: a hung server.
+    Hang,
+    /// Cuts every connection and closes new ones at once: a dead server.
+    Down,
+}
 
 pub struct TcpProxy {
     pub addr: SocketAddr,
-    upstream: String,
-    tasks: Mutex<Option<JoinSet<()>>>,
+    mode: watch::Sender<Mode>,
+    accept: tokio::task::JoinHandle<()>,
 }
 
 impl TcpProxy {
-    /// Listens on a random local port and forwards to `upstream` (`host:port`).
+    /// Starts forwarding 127.0.0.1:<random port> to `upstream` (`host:port`).
     pub async fn start(upstream: &str) -> TcpProxy {
+        let upstream: SocketAddr = tokio::net::lookup_host(upstream).await.unwrap().next().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let p =
-            TcpProxy { addr: listener.local_addr().unwrap(), upstream: upstream.to_owned(), tasks: Mutex::new(None) };
-        p.serve(listener);
-        p
-    }
-
-    fn serve(&self, listener: TcpListener) {
-        let upstream = self.upstream.clone();
-        let mut set = JoinSet::new();
-        set.spawn(async move {
-            let mut conns = JoinSet::new();
-            while let Ok((mut down, _)) = listener.accept().await {
-                let upstream = upstream.clone();
-                conns.spawn(async move {
-                    if let Ok(mut up) = TcpStream::connect(&upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
-                    }
-                });
+        let addr = listener.local_addr().unwrap();
+        let (mode, rx) = watch::channel(Mode::Forward);
+        let accept = tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                if *rx.borrow() == Mode::Down {
+                    drop(sock);
+                    continue;
+                }
+                tokio::spawn(pipe(sock, upstream, rx.clone()));
             }
-            // Dropping `conns` aborts every open connection with the listener.
         });
-        *self.tasks.lock().unwrap() = Some(set);
+        TcpProxy { addr, mode, accept }
     }
 
-    /// The service goes away: the port closes and open connections drop.
-    pub fn stop(&self) {
-        // Dropping the JoinSet aborts the accept loop, which owns the connections.
-        drop(self.tasks.lock().unwrap().take());
+    pub fn set(&self, mode: Mode) {
+        self.mode.send_replace(mode);
     }
 
-    /// The service comes back on the same address.
-    pub async fn restart(&self) {
-        // The aborted listener closes asynchronously; wait for the port.
-        for _ in 0..100 {
-            if let Ok(listener) = TcpListener::bind(self.addr).await {
-                self.serve(listener);
-                return;
+    /// `redis://` URL of the proxy, for a Redis upstream.
+    pub fn redis_url(&self) -> String {
+        format!("redis://{}", self.addr)
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.set(Mode::Down);
+        self.accept.abort();
+    }
+}
+
+async fn pipe(mut client: TcpStream, upstream: SocketAddr, mut mode: watch::Receiver<Mode>) {
+    let Ok(mut server) = TcpStream::connect(upstream).await else { return };
+    let (mut cr, mut cw) = client.split();
+    let (mut sr, mut sw) = server.split();
+    let (mut up, mut down) = (vec![0u8; 16 * 1024], vec![0u8; 16 * 1024]);
+    loop {
+        let current = *mode.borrow_and_update();
+        match current {
+            Mode::Down => return,
+            Mode::Hang => {
+                if mode.changed().await.is_err() {
+                    return;
+                }
+                continue;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            Mode::Forward => {}
         }
-        panic!("could not rebind {}", self.addr);
+        tokio::select! {
+            r = mode.changed() => if r.is_err() { return },
+            n = cr.read(&mut up) => match n {
+                Ok(0) | Err(_) => return,
+                Ok(n) => if sw.write_all(&up[..n]).await.is_err() { return },
+            },
+            n = sr.read(&mut down) => match n {
+                Ok(0) | Err(_) => return,
+                Ok(n) => if cw.write_all(&down[..n]).await.is_err() { return },
+            },
+        }
     }
 }

@@ -41,6 +41,9 @@ struct Settings {
     base_domain: String,
     #[arg(long, env = "TAQUILLA_MAX_BODY_BYTES", default_value_t = 64 * 1024, global = true)]
     max_body_bytes: usize,
+    /// Largest bulk import body (`POST /api/v1/bulk/events`), in bytes.
+    #[arg(long, env = "TAQUILLA_BULK_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024, global = true)]
+    bulk_max_body_bytes: usize,
     #[arg(long, env = "TAQUILLA_TRUST_FORWARDED_FOR", default_value_t = false, global = true)]
     trust_forwarded_for: bool,
     /// Milliseconds a resolved tenant is reused (suspensions made on another
@@ -50,6 +53,18 @@ struct Settings {
     /// Redis for the realtime fan-out; without it, PostgreSQL LISTEN/NOTIFY.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
     redis_url: Option<String>,
+    /// Cache event listings and searches in Redis (needs REDIS_URL).
+    #[arg(long, env = "TAQUILLA_SEARCH_CACHE", default_value_t = true, action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(), global = true)]
+    search_cache: bool,
+    /// Seconds a cached listing lives (writes retire entries at once; this
+    /// bounds staleness only when a write could not reach Redis).
+    #[arg(long, env = "TAQUILLA_SEARCH_CACHE_TTL_SECS", default_value_t = 300, global = true)]
+    search_cache_ttl_secs: u64,
+    /// Milliseconds one Redis cache operation may take before the request
+    /// goes to PostgreSQL instead.
+    #[arg(long, env = "TAQUILLA_CACHE_TIMEOUT_MS", default_value_t = 250, global = true)]
+    cache_timeout_ms: u64,
     /// Answer GraphQL introspection (`__schema`, `__type`); GraphiQL needs it.
     #[arg(long, env = "TAQUILLA_GRAPHQL_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new(), global = true)]
@@ -245,6 +260,7 @@ impl Settings {
             refresh_token_ttl: Duration::from_secs(self.refresh_token_ttl_secs),
             base_domain: self.base_domain.clone(),
             max_body_bytes: self.max_body_bytes,
+            bulk_max_body_bytes: self.bulk_max_body_bytes,
             trust_forwarded_for: self.trust_forwarded_for,
             tenant_cache_ttl: Duration::from_millis(self.tenant_cache_ms),
             graphql: taquilla_services::GraphqlConfig {
@@ -372,7 +388,30 @@ impl Settings {
         let store = Store::connect(url, self.db_max_connections)
             .await
             .map_err(|e| anyhow::anyhow!("connecting to PostgreSQL: {e:?}"))?;
-        Ok(App::new(store, self.config()?))
+        let app = App::new(store, self.config()?);
+        Ok(match self.search_cache()? {
+            Some(cache) => app.with_search_cache(cache),
+            None => app,
+        })
+    }
+
+    /// The listing cache, when Redis is configured and the cache is on. It
+    /// connects lazily: a Redis that is down is bypassed until it answers.
+    /// Every command gets it, so writes made by `taquilla demo` retire a
+    /// running server's cached listings too.
+    fn search_cache(&self) -> anyhow::Result<Option<std::sync::Arc<taquilla_cache::Cache>>> {
+        let Some(url) = self.redis_url.as_deref().filter(|u| !u.is_empty() && self.search_cache) else {
+            return Ok(None);
+        };
+        if self.cache_timeout_ms == 0 || self.search_cache_ttl_secs == 0 {
+            bail!("TAQUILLA_CACHE_TIMEOUT_MS and TAQUILLA_SEARCH_CACHE_TTL_SECS must be positive");
+        }
+        let mut cfg = taquilla_cache::CacheConfig::new(url);
+        cfg.timeout = Duration::from_millis(self.cache_timeout_ms);
+        cfg.ttl = Duration::from_secs(self.search_cache_ttl_secs);
+        let cache = taquilla_cache::Cache::new(cfg).map_err(|e| anyhow::anyhow!("search cache: {e}"))?;
+        tracing::debug!("event listings are cached in Redis");
+        Ok(Some(std::sync::Arc::new(cache)))
     }
 }
 

@@ -18,7 +18,7 @@ pub fn required(method: &Method, path: &str) -> Option<Scope> {
         ["events", _, "tickets"] | ["events", _, "sessions", _, "register" | "registration"] => {
             rw(OrdersRead, OrdersWrite)
         }
-        ["events", ..] | ["ticket-types", ..] => rw(EventsRead, EventsWrite),
+        ["events", ..] | ["ticket-types", ..] | ["bulk", "events"] => rw(EventsRead, EventsWrite),
         ["sessions", _, "attendees"] => rw(OrdersRead, OrdersWrite),
         ["sessions", _, "checkin-stats"] => Some(Checkin),
         ["sessions", ..] => rw(EventsRead, EventsWrite),
@@ -50,6 +50,7 @@ mod tests {
         assert_eq!(required(&get, "/api/v1/orders/x"), Some(Scope::OrdersRead));
         assert_eq!(required(&post, "/api/v1/checkin"), Some(Scope::Checkin));
         assert_eq!(required(&post, "/api/v1/quotes"), Some(Scope::OrdersRead));
+        assert_eq!(required(&post, "/api/v1/bulk/events"), Some(Scope::EventsWrite));
         assert_eq!(required(&post, "/api/v1/coupons/SAVE10/check"), Some(Scope::OrdersRead));
         assert_eq!(required(&post, "/api/v1/coupons"), Some(Scope::EventsWrite));
         assert_eq!(required(&get, "/api/v1/webhooks/messages"), Some(Scope::WebhooksManage));

@@ -14,6 +14,8 @@ pub struct Config {
     pub base_domain: String,
     /// Largest accepted JSON body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest accepted bulk import body (`POST /bulk/events`), in bytes.
+    pub bulk_max_body_bytes: usize,
     /// Trust `X-Forwarded-For` for the client IP (only behind a proxy you run).
     pub trust_forwarded_for: bool,
     /// How long a resolved tenant is reused before it is read again. Changes
@@ -111,6 +113,7 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             base_domain: "localhost".into(),
             max_body_bytes: 64 * 1024,
+            bulk_max_body_bytes: 16 * 1024 * 1024,
             trust_forwarded_for: false,
             tenant_cache_ttl: Duration::from_secs(1),
             graphql: GraphqlConfig::default(),

@@ -91,7 +91,7 @@ impl EventQuery {
 }
 
 #[track_caller]
-fn check_dates(starts: DateTime<Utc>, ends: DateTime<Utc>) -> Result<()> {
+pub(crate) fn check_dates(starts: DateTime<Utc>, ends: DateTime<Utc>) -> Result<()> {
     if ends <= starts {
         return Err(Error::validation("ends_at", "before_start", "must be after starts_at"));
     }
@@ -175,6 +175,7 @@ impl App {
         .insert(&*tx)
         .await?;
         tx.commit().await?;
+        self.listings_changed(tenant_id).await;
         Ok(e.into())
     }
 
@@ -193,10 +194,15 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<EventView>> {
         q.validate()?;
-        let tx = self.store.tenant_tx(tenant_id).await?;
-        let page = repo::events::list(&tx, &q.filter(actor), page).await?;
-        tx.commit().await?;
-        Ok(page.map(EventView::from))
+        let filter = q.filter(actor);
+        let key = crate::search::listing_key(None, &filter, page);
+        self.cached_listing(tenant_id, &key, || async move {
+            let tx = self.store.tenant_tx(tenant_id).await?;
+            let page = repo::events::list(&tx, &filter, page).await?;
+            tx.commit().await?;
+            Ok(page.map(EventView::from))
+        })
+        .await
     }
 
     pub async fn search_events(
@@ -213,10 +219,15 @@ impl App {
         }
         let tsquery = repo::events::prefix_tsquery(text)
             .ok_or_else(|| Error::validation("q", "empty_query", "must contain at least one letter or digit"))?;
-        let tx = self.store.tenant_tx(tenant_id).await?;
-        let page = repo::events::search(&tx, &tsquery, &q.filter(actor), page).await?;
-        tx.commit().await?;
-        Ok(page.map(EventView::from))
+        let filter = q.filter(actor);
+        let key = crate::search::listing_key(Some(&tsquery), &filter, page);
+        self.cached_listing(tenant_id, &key, || async move {
+            let tx = self.store.tenant_tx(tenant_id).await?;
+            let page = repo::events::search(&tx, &tsquery, &filter, page).await?;
+            tx.commit().await?;
+            Ok(page.map(EventView::from))
+        })
+        .await
     }
 
     /// `PUT`: every field is replaced; optional fields left out are cleared.
@@ -248,6 +259,7 @@ impl App {
         am.updated_at = Set(now());
         let e = am.update(&*tx).await?;
         tx.commit().await?;
+        self.listings_changed(tenant_id).await;
         Ok(e.into())
     }
 
@@ -290,6 +302,7 @@ impl App {
         am.updated_at = Set(now());
         let e = am.update(&*tx).await?;
         tx.commit().await?;
+        self.listings_changed(tenant_id).await;
         Ok(e.into())
     }
 
@@ -309,6 +322,8 @@ impl App {
         am.deleted_at = Set(Some(now));
         am.updated_at = Set(now);
         am.update(&*tx).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.listings_changed(tenant_id).await;
+        Ok(())
     }
 }

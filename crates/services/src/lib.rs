@@ -6,6 +6,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod checkin;
 pub mod config;
 pub mod coupons;
@@ -17,6 +18,7 @@ pub mod payments;
 pub mod quotes;
 pub mod registrations;
 pub mod resale;
+pub mod search;
 pub mod sessions;
 pub mod signing;
 pub mod tenants;
@@ -53,6 +55,9 @@ pub struct App {
     pub notifier: Option<taquilla_notify::Notifier>,
     /// API keys verified in the last few seconds.
     pub(crate) api_keys: Arc<api_keys::ApiKeyCache>,
+    /// Event listings and searches cached in Redis (`search.rs`); `None`:
+    /// every listing reads PostgreSQL. Attached with [`App::with_search_cache`].
+    pub search_cache: Option<Arc<taquilla_cache::Cache>>,
 }
 
 impl App {
@@ -83,7 +88,13 @@ impl App {
             tenant_cache,
             realtime: taquilla_realtime::Realtime::local(),
             audit_dirty: Arc::default(),
+            search_cache: None,
         }
+    }
+
+    pub fn with_search_cache(mut self, cache: Arc<taquilla_cache::Cache>) -> Self {
+        self.search_cache = Some(cache);
+        self
     }
 
     pub fn with_realtime(mut self, realtime: Arc<taquilla_realtime::Realtime>) -> Self {

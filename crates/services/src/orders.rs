@@ -63,6 +63,10 @@ impl IdempotencyKey {
         }
         Ok(Self(s.to_owned()))
     }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, FromQueryResult)]

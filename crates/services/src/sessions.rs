@@ -51,27 +51,58 @@ pub struct SessionPatch {
     pub status: Option<SessionStatus>,
 }
 
-struct Placement<'a> {
-    venue: &'a str,
-    starts: DateTime<Utc>,
-    ends: DateTime<Utc>,
-    capacity: u32,
+pub(crate) struct Placement<'a> {
+    pub venue: &'a str,
+    pub starts: DateTime<Utc>,
+    pub ends: DateTime<Utc>,
+    pub capacity: u32,
 }
 
-/// Every rule about where and when a session may be, in one place.
-async fn check_placement(tx: &TenantTx, event: &events::Model, p: &Placement<'_>, except: Option<Uuid>) -> Result<()> {
+impl Placement<'_> {
+    /// Whether two live sessions of one event would collide: same venue,
+    /// overlapping `[starts, ends)`. The `sessions_no_overlap` exclusion
+    /// constraint says the same for written rows (`repo::sessions::overlapping`
+    /// asks it of the database); this is its twin for sessions not written
+    /// yet (bulk import checks a batch against itself).
+    pub(crate) fn overlaps(&self, other: &Placement<'_>) -> bool {
+        self.venue == other.venue && self.starts < other.ends && other.starts < self.ends
+    }
+}
+
+/// A new session starts as draft.
+pub(crate) fn check_initial_status(input: &SessionInput) -> Result<()> {
+    if input.status.is_some_and(|s| s != SessionStatus::Draft) {
+        return Err(Error::validation("status", "invalid_initial_status", "a new session starts as draft"));
+    }
+    Ok(())
+}
+
+/// The rules about where and when a session may be that need no database:
+/// its own times and capacity, and the event's dates.
+pub(crate) fn check_placement_in(
+    event_starts: DateTime<Utc>,
+    event_ends: DateTime<Utc>,
+    p: &Placement<'_>,
+) -> Result<()> {
     if p.ends <= p.starts {
         return Err(Error::validation("ends_at", "before_start", "must be after starts_at"));
     }
     if p.capacity > MAX_CAPACITY {
         return Err(Error::validation("capacity", "out_of_range", format!("must be at most {MAX_CAPACITY}")));
     }
-    if p.starts < event.starts_at {
+    if p.starts < event_starts {
         return Err(Error::validation("starts_at", "outside_event", "must not be before the event starts"));
     }
-    if p.ends > event.ends_at {
+    if p.ends > event_ends {
         return Err(Error::validation("ends_at", "outside_event", "must not be after the event ends"));
     }
+    Ok(())
+}
+
+/// Every rule about where and when a session may be: the above, and no
+/// overlap with the event's other sessions.
+async fn check_placement(tx: &TenantTx, event: &events::Model, p: &Placement<'_>, except: Option<Uuid>) -> Result<()> {
+    check_placement_in(event.starts_at, event.ends_at, p)?;
     if let Some(other) = repo::sessions::overlapping(tx, event.id, p.venue, p.starts, p.ends, except).await? {
         return Err(overlap_error(Some(other.id)));
     }
@@ -79,7 +110,7 @@ async fn check_placement(tx: &TenantTx, event: &events::Model, p: &Placement<'_>
 }
 
 #[track_caller]
-fn overlap_error(other: Option<Uuid>) -> Error {
+pub(crate) fn overlap_error(other: Option<Uuid>) -> Error {
     Error::conflict("session_overlap", "another session of this event uses the same venue at an overlapping time")
         .with_field("starts_at")
         .with_extra(serde_json::json!({ "conflicting_session_id": other }))
@@ -87,7 +118,7 @@ fn overlap_error(other: Option<Uuid>) -> Error {
 
 /// The exclusion constraint catches what the check above cannot: two
 /// writers racing. Both report the same error.
-fn map_write_err(e: DbErr) -> Error {
+pub(crate) fn map_write_err(e: DbErr) -> Error {
     match taquilla_store::pg_code(&e).as_deref() {
         Some(taquilla_store::EXCLUSION_VIOLATION) => overlap_error(None),
         _ => Error::from(e),
@@ -106,9 +137,7 @@ impl App {
         event_id: Uuid,
         input: SessionInput,
     ) -> Result<SessionView> {
-        if input.status.is_some_and(|s| s != SessionStatus::Draft) {
-            return Err(Error::validation("status", "invalid_initial_status", "a new session starts as draft"));
-        }
+        check_initial_status(&input)?;
         let tx = self.store.tenant_tx(tenant_id).await?;
         let event = editable_event(&tx, actor, event_id).await?;
         let venue = input.venue.map(ShortText::into_inner).unwrap_or_default();
@@ -138,6 +167,7 @@ impl App {
         .await
         .map_err(map_write_err)?;
         tx.commit().await?;
+        self.listings_changed(tenant_id).await;
         Ok(s.into())
     }
 
@@ -254,6 +284,7 @@ impl App {
             cancel_cascade(&tx, s.id).await?;
         }
         self.commit_and_publish(tx).await?;
+        self.listings_changed(tenant_id).await;
         Ok(s.into())
     }
 
@@ -267,7 +298,9 @@ impl App {
         am.deleted_at = Set(Some(now));
         am.updated_at = Set(now);
         am.update(&*tx).await?;
-        tx.commit().await
+        tx.commit().await?;
+        self.listings_changed(tenant_id).await;
+        Ok(())
     }
 }
 

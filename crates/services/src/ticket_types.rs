@@ -127,17 +127,30 @@ pub struct TicketTypePatch {
 }
 
 /// The rules a ticket type's fields obey, in one place.
-struct Shape {
-    price_minor: i64,
-    capacity: u32,
-    opens: Option<DateTime<Utc>>,
-    closes: Option<DateTime<Utc>>,
-    min: u32,
-    max: u32,
+pub(crate) struct Shape {
+    pub price_minor: i64,
+    pub capacity: u32,
+    pub opens: Option<DateTime<Utc>>,
+    pub closes: Option<DateTime<Utc>>,
+    pub min: u32,
+    pub max: u32,
 }
 
 impl Shape {
-    fn check(&self) -> Result<()> {
+    /// A new ticket type's shape, defaults filled in (seated types hold
+    /// nothing until their seat map is uploaded).
+    pub(crate) fn for_new(input: &TicketTypeInput) -> Shape {
+        Shape {
+            price_minor: input.price_minor,
+            capacity: if input.seated { 0 } else { input.capacity },
+            opens: input.sales_opens_at,
+            closes: input.sales_closes_at,
+            min: input.min_per_order.unwrap_or(1),
+            max: input.max_per_order.unwrap_or(10),
+        }
+    }
+
+    pub(crate) fn check(&self) -> Result<()> {
         if !(0..=MAX_PRICE_MINOR).contains(&self.price_minor) {
             return Err(Error::validation("price_minor", "out_of_range", format!("must be 0..={MAX_PRICE_MINOR}")));
         }
@@ -225,6 +238,12 @@ async fn check_session_capacity(
     .one(&**tx)
     .await?
     .map_or(0, |s| s.total);
+    check_capacity_fits(session_capacity, others, new_capacity)
+}
+
+/// A session's sections may not add up to more than the session holds:
+/// `others` is what the other sections hold.
+pub(crate) fn check_capacity_fits(session_capacity: i32, others: i64, new_capacity: u32) -> Result<()> {
     if others + i64::from(new_capacity) > i64::from(session_capacity) {
         return Err(Error::conflict(
             "capacity_exceeded",
@@ -298,16 +317,9 @@ impl App {
         session_id: Uuid,
         input: TicketTypeInput,
     ) -> Result<TicketTypeView> {
-        let capacity = if input.seated { 0 } else { input.capacity };
-        let shape = Shape {
-            price_minor: input.price_minor,
-            capacity,
-            opens: input.sales_opens_at,
-            closes: input.sales_closes_at,
-            min: input.min_per_order.unwrap_or(1),
-            max: input.max_per_order.unwrap_or(10),
-        };
+        let shape = Shape::for_new(&input);
         shape.check()?;
+        let capacity = shape.capacity;
         let tx = self.store.tenant_tx(tenant_id).await?;
         let (_, session) = editable_session(&tx, actor, session_id).await?;
         lock_session(&tx, session_id).await?;

@@ -2,7 +2,7 @@
 //! GraphQL show the same shape.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use taquilla_core::roles::Role;
 use taquilla_core::status::{EventStatus, Plan, SessionStatus, TenantStatus};
 use taquilla_store::entity::{events, platform_users, sessions, tenants, users};
@@ -83,7 +83,8 @@ impl From<platform_users::Model> for UserView {
     }
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
+/// Deserialize: cached listings are stored as JSON (`search.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EventView {
     pub id: Uuid,
     pub owner_id: Uuid,

@@ -17,6 +17,7 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("t0006_notifications", include_str!("t0006_notifications.sql")),
         ("t0007_webhooks", include_str!("t0007_webhooks.sql")),
         ("t0008_api_keys", include_str!("t0008_api_keys.sql")),
+        ("t0009_bulk_import", include_str!("t0009_bulk_import.sql")),
         ("t0010_coupons", include_str!("t0010_coupons.sql")),
     ]
 }

@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use taquilla_services::config::RateLimitConfig;
 use taquilla_services::Config;
-use taquilla_tests::proxy::TcpProxy;
+use taquilla_tests::proxy::{Mode, TcpProxy};
 use taquilla_tests::*;
 use uuid::Uuid;
 
@@ -178,7 +178,7 @@ async fn redis_going_away_mid_run_limits_in_process_and_never_fails_a_request() 
         assert_eq!(events(&t, &fx.slug, None, "203.0.113.9").await.header("ratelimit-remaining"), Some(left));
     }
 
-    proxy.stop();
+    proxy.set(Mode::Down);
     // Served and still limited, in process; never a 500.
     for left in (0..3).rev() {
         let h = events(&t, &fx.slug, None, "198.51.100.9").await;
@@ -190,9 +190,17 @@ async fn redis_going_away_mid_run_limits_in_process_and_never_fails_a_request() 
         assert_ne!(h.status, 500);
     }
 
+    // A hung Redis costs a request at most the Redis timeout, then the
+    // back-off keeps the next ones off it.
+    proxy.set(Mode::Hang);
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    for _ in 0..3 {
+        assert_eq!(events(&t, &fx.slug, None, "192.0.2.77").await.status, 200);
+    }
+
     // Back again: after a short back-off the shared buckets are used again,
     // with what they held before the outage.
-    proxy.restart().await;
+    proxy.set(Mode::Forward);
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
     let h = events(&t, &fx.slug, None, "203.0.113.9").await;
     assert_eq!((h.status, h.header("ratelimit-remaining")), (200, Some(0)), "{}", h.body);

@@ -2,6 +2,7 @@ pub mod admin;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod checkin;
 pub mod coupons;
 pub mod events;
@@ -37,6 +38,7 @@ pub const FEATURES: &[Feature] = &[
     (notifications::configure, <notifications::Doc as utoipa::OpenApi>::openapi),
     (api_keys::configure, <api_keys::Doc as utoipa::OpenApi>::openapi),
     (coupons::configure, <coupons::Doc as utoipa::OpenApi>::openapi),
+    (bulk::configure, <bulk::Doc as utoipa::OpenApi>::openapi),
 ];
 
 use serde::Deserialize;

@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 )]
 pub struct Doc;
 
-fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<IdempotencyKey>> {
+pub(crate) fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<IdempotencyKey>> {
     match req.headers().get("Idempotency-Key") {
         None => Ok(None),
         Some(v) => {

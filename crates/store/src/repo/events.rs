@@ -156,13 +156,18 @@ pub async fn list(tx: &TenantTx, filter: &EventFilter, page: PageRequest) -> Res
 /// Turns what a person typed into a prefix tsquery: every word must match
 /// the start of some word of the event (`roc` finds "Rockfest"). Only
 /// letters and digits survive, so the result is always valid tsquery syntax.
+/// The terms are AND-ed, so their order and repeats mean nothing: they are
+/// sorted and deduplicated, and queries that mean the same are the same
+/// text (the search cache keys on it).
 pub fn prefix_tsquery(q: &str) -> Option<String> {
-    let terms: Vec<String> = q
+    let mut terms: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
         .take(8)
         .map(|t| format!("{}:*", t.to_lowercase().chars().take(64).collect::<String>()))
         .collect();
+    terms.sort_unstable();
+    terms.dedup();
     (!terms.is_empty()).then(|| terms.join(" & "))
 }
 
@@ -190,5 +195,6 @@ mod tests {
         assert_eq!(prefix_tsquery("'; drop table --"), Some("drop:* & table:*".into()));
         assert_eq!(prefix_tsquery("  !!  "), None);
         assert_eq!(prefix_tsquery("Müller"), Some("müller:*".into()));
+        assert_eq!(prefix_tsquery(" Roll  ROCK roll "), Some("rock:* & roll:*".into()));
     }
 }
