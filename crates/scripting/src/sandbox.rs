@@ -4,6 +4,8 @@
 //! evaluation alone, whatever thread it runs on.
 
 use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -77,6 +79,77 @@ const CLOCK_EVERY_OPS: u64 = 8;
 
 /// The token `on_progress` stops a run with; only ever seen as `ErrorTerminated`.
 const DEADLINE_TOKEN: &str = "deadline";
+
+/// How often (in variable reads) the sandbox measures every variable in scope
+/// itself. rhai checks a container when a function returns it or a method is
+/// called on it, but not when `m[key] = value` adds a property, and it never
+/// counts map keys; without this a loop of such assignments could grow one
+/// map by tens of megabytes before the deadline. Every loop that grows data
+/// reads variables, so the overshoot is at most this many additions.
+const MEASURE_EVERY_READS: u64 = 32;
+
+/// Nesting below this is not walked by the sandbox's own measure (rhai's
+/// checks still count it): the walk must not risk the stack, and no pricing
+/// rule nests data this deep.
+const MEASURE_MAX_DEPTH: usize = 64;
+
+#[derive(Clone, Copy)]
+struct DataLimits {
+    array: usize,
+    map: usize,
+    string: usize,
+}
+
+#[derive(Default)]
+struct Sizes {
+    array: usize,
+    map: usize,
+    string: usize,
+}
+
+impl DataLimits {
+    fn exceeded(&self, s: &Sizes) -> Option<&'static str> {
+        // The same wording as rhai's own errors, which `ScriptError` maps to limits.
+        if self.string > 0 && s.string > self.string {
+            Some("Length of string")
+        } else if self.array > 0 && s.array > self.array {
+            Some("Size of array")
+        } else if self.map > 0 && s.map > self.map {
+            Some("Size of object map")
+        } else {
+            None
+        }
+    }
+
+    /// Adds `value`'s sizes (nested values and map keys included) to
+    /// `sizes`, stopping at the first limit crossed.
+    fn measure(&self, value: &Dynamic, sizes: &mut Sizes, depth: usize) -> Option<&'static str> {
+        if depth > MEASURE_MAX_DEPTH {
+            return None;
+        }
+        if let Ok(array) = value.as_array_ref() {
+            sizes.array += array.len();
+            for item in array.iter() {
+                if let Some(hit) = self.measure(item, sizes, depth + 1) {
+                    return Some(hit);
+                }
+            }
+        } else if let Ok(map) = value.as_map_ref() {
+            sizes.map += map.len();
+            for (key, item) in map.iter() {
+                sizes.string += key.len();
+                if let Some(hit) = self.measure(item, sizes, depth + 1) {
+                    return Some(hit);
+                }
+            }
+        } else if let Ok(text) = value.as_immutable_string_ref() {
+            sizes.string += text.len();
+        } else if value.is_blob() {
+            sizes.array += value.as_blob_ref().map(|b| b.len()).unwrap_or(0);
+        }
+        self.exceeded(sizes)
+    }
+}
 
 #[derive(Default)]
 struct Log {
@@ -278,13 +351,38 @@ impl Sandbox {
             })
         });
 
-        // The context is the caller's facts: read-only, so assigning to it is
-        // an error rather than a silent change to a copy.
-        let arg = Dynamic::from_map(ctx).into_read_only();
+        let data = DataLimits {
+            array: self.limits.max_array_size,
+            map: self.limits.max_map_size,
+            string: self.limits.max_string_size,
+        };
+        let reads = AtomicU64::new(0);
+        // rhai marks `on_var` deprecated only to flag it as a volatile API.
+        #[allow(deprecated)]
+        engine.on_var(move |_name, _index, context| {
+            if reads.fetch_add(1, Ordering::Relaxed) % MEASURE_EVERY_READS == MEASURE_EVERY_READS - 1 {
+                for (_, _, value) in context.scope().iter_raw() {
+                    if let Some(what) = data.measure(value, &mut Sizes::default(), 0) {
+                        return Err(EvalAltResult::ErrorDataTooLarge(what.to_owned(), Position::NONE).into());
+                    }
+                }
+            }
+            Ok(None)
+        });
+
+        let arg = Dynamic::from_map(ctx);
         let options = CallFnOptions::new().eval_ast(false);
-        let result = engine
-            .call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &script.ast, kind.entry_point(), (arg,))
-            .map_err(|e| ScriptError::from_eval(&e));
+        // rhai is meant not to panic on any script; should it, the quote
+        // fails with an error instead of taking the request's thread down.
+        // Nothing outlives the run but the immutable AST, so nothing is left
+        // half-changed.
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &script.ast, kind.entry_point(), (arg,))
+        }));
+        let result = match result {
+            Ok(result) => result.map_err(|e| ScriptError::from_eval(&e)),
+            Err(_) => Err(ScriptError::new(ErrorCode::RuntimeError, "the script engine failed internally")),
+        };
         drop(engine);
         (result, sink.take())
     }

@@ -1,6 +1,8 @@
 //! Every example in plugins/ compiles and passes its own test cases through
 //! the same sandbox the services use.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;

@@ -1,6 +1,8 @@
 //! Hostile and broken scripts: each must stop within its limits, quickly,
 //! with the right error code, and leave the sandbox usable for the next one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use taquilla_scripting::{
@@ -80,10 +82,8 @@ fn the_deadline_stops_expensive_operations_before_the_operation_limit() {
     // Each iteration is a few operations but copies ~60 KB: the default
     // limits allow 100k operations, far more than 50 ms of this.
     let sandbox = Sandbox::default();
-    let err = expect_err(
-        &sandbox,
-        r#"fn price(ctx) { let s = ""; s.pad(60000, "x"); loop { let t = s.to_upper(); } }"#,
-    );
+    let err =
+        expect_err(&sandbox, r#"fn price(ctx) { let s = ""; s.pad(60000, "x"); loop { let t = s.to_upper(); } }"#);
     assert_eq!(err.code, ErrorCode::Timeout, "{err}");
     assert_healthy(&sandbox);
 }
@@ -160,6 +160,27 @@ fn huge_arrays_and_maps_are_refused() {
     let err = expect_err(&sandbox, "fn price(ctx) { let a = []; loop { a.push(1); } }");
     assert!(err.limit == Some(Limit::ArraySize) || err.code == ErrorCode::Timeout, "{err}");
     let err = expect_err(&sandbox, "fn price(ctx) { let m = #{}; for i in 0..5000 { m[`k${i}`] = i; } 1 }");
+    assert_limit(&err, Limit::MapSize);
+    assert_healthy(&sandbox);
+}
+
+#[test]
+fn maps_grown_by_assignment_are_measured_keys_included() {
+    // rhai does not check a map when `m[key] = value` adds a property, nor
+    // count keys at all; the sandbox measures the scope itself. Without that
+    // each of these reached tens of megabytes before the deadline.
+    let sandbox = Sandbox::default();
+    let big = "let s = \"\"; s.pad(60000, \"x\"); let i = 0;";
+    for body in [
+        "let m = #{}; loop { i += 1; m[`${i}${s}`] = 1; }",
+        "let m = #{}; loop { i += 1; m[`${i}`] = s + i; }",
+        "let a = [#{}]; loop { i += 1; a[0][`${i}`] = s + i; }",
+        "let m = #{ inner: #{} }; loop { i += 1; m.inner[`${i}`] = s + i; }",
+    ] {
+        let err = expect_err(&sandbox, &format!("fn price(ctx) {{ {big} {body} }}"));
+        assert_eq!(err.limit, Some(Limit::StringSize), "{body}: {err}");
+    }
+    let err = expect_err(&sandbox, "fn price(ctx) { let m = #{}; let i = 0; loop { i += 1; m[`${i}`] = i; } }");
     assert_limit(&err, Limit::MapSize);
     assert_healthy(&sandbox);
 }
