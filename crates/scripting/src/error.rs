@@ -235,5 +235,9 @@ mod tests {
         assert_eq!(limit_of_data("Size of object map"), Limit::MapSize);
         assert_eq!(limit_of_literal("Number of properties in object map literal"), Limit::MapSize);
         assert_eq!(limit_of_literal("Size of array literal"), Limit::ArraySize);
+        // The sandbox's own measure (sandbox.rs).
+        assert_eq!(limit_of_data("Total length of the strings held by the script's variables"), Limit::StringSize);
+        assert_eq!(limit_of_data("Total size of the arrays held by the script's variables"), Limit::ArraySize);
+        assert_eq!(limit_of_data("Total size of the object maps held by the script's variables"), Limit::MapSize);
     }
 }

@@ -80,12 +80,12 @@ const CLOCK_EVERY_OPS: u64 = 8;
 /// The token `on_progress` stops a run with; only ever seen as `ErrorTerminated`.
 const DEADLINE_TOKEN: &str = "deadline";
 
-/// How often (in variable reads) the sandbox measures every variable in scope
-/// itself. rhai checks a container when a function returns it or a method is
+/// How often (in variable reads) the sandbox measures the variables in scope
+/// itself. rhai checks a value when a function returns it or a method is
 /// called on it, but not when `m[key] = value` adds a property, and it never
-/// counts map keys; without this a loop of such assignments could grow one
-/// map by tens of megabytes before the deadline. Every loop that grows data
-/// reads variables, so the overshoot is at most this many additions.
+/// counts map keys; without this a loop of such assignments grew one map by
+/// tens of megabytes before the deadline. Every loop that grows data reads
+/// variables, so the overshoot is at most this many additions.
 const MEASURE_EVERY_READS: u64 = 32;
 
 /// Nesting below this is not walked by the sandbox's own measure (rhai's
@@ -93,6 +93,9 @@ const MEASURE_EVERY_READS: u64 = 32;
 /// rule nests data this deep.
 const MEASURE_MAX_DEPTH: usize = 64;
 
+/// The size limits applied to everything the script's variables hold
+/// together (rhai applies them to one value at a time), so that many
+/// variables cannot each hold the maximum.
 #[derive(Clone, Copy)]
 struct DataLimits {
     array: usize,
@@ -109,13 +112,13 @@ struct Sizes {
 
 impl DataLimits {
     fn exceeded(&self, s: &Sizes) -> Option<&'static str> {
-        // The same wording as rhai's own errors, which `ScriptError` maps to limits.
+        // Worded so that `ScriptError` maps each to its limit (see error.rs).
         if self.string > 0 && s.string > self.string {
-            Some("Length of string")
+            Some("Total length of the strings held by the script's variables")
         } else if self.array > 0 && s.array > self.array {
-            Some("Size of array")
+            Some("Total size of the arrays held by the script's variables")
         } else if self.map > 0 && s.map > self.map {
-            Some("Size of object map")
+            Some("Total size of the object maps held by the script's variables")
         } else {
             None
         }
@@ -361,8 +364,9 @@ impl Sandbox {
         #[allow(deprecated)]
         engine.on_var(move |_name, _index, context| {
             if reads.fetch_add(1, Ordering::Relaxed) % MEASURE_EVERY_READS == MEASURE_EVERY_READS - 1 {
+                let mut sizes = Sizes::default();
                 for (_, _, value) in context.scope().iter_raw() {
-                    if let Some(what) = data.measure(value, &mut Sizes::default(), 0) {
+                    if let Some(what) = data.measure(value, &mut sizes, 0) {
                         return Err(EvalAltResult::ErrorDataTooLarge(what.to_owned(), Position::NONE).into());
                     }
                 }

@@ -186,6 +186,29 @@ fn maps_grown_by_assignment_are_measured_keys_included() {
 }
 
 #[test]
+fn the_size_limits_hold_for_all_variables_together() {
+    // Each string is under 64 KiB; together they are not. (The measure runs
+    // every 32 variable reads; anything that uses its data reads it.)
+    let sandbox = Sandbox::default();
+    let lets: String = (0..8).map(|i| format!("let s{i} = \"\"; s{i}.pad(20000, \"{i}\");\n")).collect();
+    let use_them = "let n = 0; for i in 0..40 { n += s0.len() + s7.len(); } n";
+    let err = expect_err(&sandbox, &format!("fn price(ctx) {{\n{lets} {use_them} }}"));
+    assert_limit(&err, Limit::StringSize);
+    // Also across call levels: each level holds its own copy.
+    let err = expect_err(
+        &sandbox,
+        "fn down(n, s) { if n == 0 { return s.len(); } let t = s; t.pad(s.len() + 5000, \"y\"); down(n - 1, t) }
+         fn price(ctx) { down(30, \"\") }",
+    );
+    assert_limit(&err, Limit::StringSize);
+    // An ordinary amount of data is fine.
+    let (result, _) = run(&sandbox, "fn price(ctx) { let a = []; a.pad(100, \"abc\"); let m = #{ x: a }; m.x.len() }");
+    assert_eq!(result, Ok(100));
+    let (result, _) = run(&sandbox, "fn price(ctx) { if \"valid_until\" in ctx.ticket_type { 1 } else { 2 } }");
+    assert_eq!(result, Ok(2));
+}
+
+#[test]
 fn import_and_eval_do_not_compile() {
     let sandbox = Sandbox::default();
     let err = expect_err(&sandbox, "import \"x\" as x; fn price(ctx) { 1 }");
