@@ -137,6 +137,13 @@ fn a_hundred_megabyte_string_is_refused() {
         assert_limit(&expect_err(&sandbox, source), Limit::StringSize);
         assert_healthy(&sandbox);
     }
+    // Constants doubling themselves: neither compiling (the optimiser folds
+    // constants) nor running may build the 1 GB string.
+    let consts: String = (1..=20).map(|i| format!("const A{i} = A{} + A{};\n", i - 1, i - 1)).collect();
+    let head = format!("const A0 = \"{}\";\n{consts}", "x".repeat(1000));
+    assert_limit(&expect_err(&sandbox, &format!("fn price(ctx) {{\n{head} A20.len() }}")), Limit::StringSize);
+    let (result, took) = run(&sandbox, &format!("{head}fn price(ctx) {{ 1 }}"));
+    assert_eq!((result, took < QUICK), (Ok(1), true));
     // A string literal over the limit does not even compile.
     let sandbox = Sandbox::new(Limits { max_source_bytes: 1024 * 1024, ..Limits::default() });
     let literal = format!("fn price(ctx) {{ let s = \"{}\"; 1 }}", "x".repeat(70 * 1024));
