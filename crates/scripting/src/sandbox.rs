@@ -45,6 +45,19 @@ impl ScriptKind {
     }
 }
 
+impl std::str::FromStr for ScriptKind {
+    type Err = String;
+
+    /// The inverse of [`ScriptKind::as_str`], for a database column.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "pricing" => Ok(Self::Pricing),
+            "coupon" => Ok(Self::Coupon),
+            other => Err(format!("unknown script kind `{other}` (pricing or coupon)")),
+        }
+    }
+}
+
 /// A script that compiled and has its entry point. Cloning is an `Arc` bump.
 #[derive(Clone)]
 pub struct CompiledScript {
@@ -409,4 +422,18 @@ fn configure(engine: &mut Engine, limits: &Limits, standard: &Shared<Module>, gu
     engine.disable_symbol("eval");
     engine.register_global_module(standard.clone());
     engine.register_global_module(guards.clone());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_strings() {
+        for kind in [ScriptKind::Pricing, ScriptKind::Coupon] {
+            assert_eq!(kind.as_str().parse::<ScriptKind>(), Ok(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        assert!("Pricing".parse::<ScriptKind>().is_err());
+    }
 }
