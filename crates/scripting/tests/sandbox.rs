@@ -13,6 +13,14 @@ use taquilla_scripting::{
 /// cores with builds; what matters is "stops", not the exact time.
 const QUICK: Duration = Duration::from_secs(3);
 
+/// The default limits with a deadline far away: these tests assert which
+/// limit stops a script, and on a loaded machine a debug build could reach
+/// 50 ms before 100,000 operations. `QUICK` still catches a limit that fails
+/// to stop anything; the deadline has tests of its own.
+fn sandbox() -> Sandbox {
+    Sandbox::new(Limits { deadline: Duration::from_secs(10), ..Limits::default() })
+}
+
 fn ctx() -> PricingContext {
     let mut ctx = PricingContext::default();
     ctx.ticket_type.name = "General".into();
@@ -53,7 +61,7 @@ fn assert_healthy(sandbox: &Sandbox) {
 
 #[test]
 fn infinite_loops_stop_at_the_operation_limit() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     for source in [
         "fn price(ctx) { loop { } }",
         "fn price(ctx) { let i = 0; while true { i += 1; } i }",
@@ -90,7 +98,7 @@ fn the_deadline_stops_expensive_operations_before_the_operation_limit() {
 
 #[test]
 fn deep_recursion_stops_at_call_levels() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let err = expect_err(&sandbox, "fn down(n) { down(n + 1) } fn price(ctx) { down(0) }");
     assert_limit(&err, Limit::CallLevels);
     // Mutual recursion through a closure counts the same.
@@ -107,7 +115,7 @@ fn recursion_at_the_call_limit_with_deep_expressions_fits_a_small_stack() {
     let handle = std::thread::Builder::new()
         .stack_size(2 * 1024 * 1024)
         .spawn(move || {
-            let sandbox = Sandbox::default();
+            let sandbox = sandbox();
             let source = |depth: usize| {
                 let nested = format!("{}n{}", "(1 + ".repeat(depth), ")".repeat(depth));
                 format!("fn down(n) {{ if n < 0 {{ return 0; }} down({nested}) }} fn price(ctx) {{ down(0) }}")
@@ -124,7 +132,7 @@ fn recursion_at_the_call_limit_with_deep_expressions_fits_a_small_stack() {
 
 #[test]
 fn a_hundred_megabyte_string_is_refused() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     for source in [
         // Doubling: stops at the first string over 64 KiB, not at 100 MB.
         "fn price(ctx) { let s = \"x\"; loop { s += s; } }",
@@ -152,7 +160,7 @@ fn a_hundred_megabyte_string_is_refused() {
 
 #[test]
 fn huge_arrays_and_maps_are_refused() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     for source in [
         "fn price(ctx) { let a = []; a.pad(100000000, 0); 1 }",
         "fn price(ctx) { let a = [1]; loop { a += a; } }",
@@ -164,7 +172,7 @@ fn huge_arrays_and_maps_are_refused() {
     }
     // rhai re-measures an array on every push, so pushing to the limit is
     // quadratic: in a debug build the deadline may come first. Either stops it.
-    let err = expect_err(&sandbox, "fn price(ctx) { let a = []; loop { a.push(1); } }");
+    let err = expect_err(&Sandbox::default(), "fn price(ctx) { let a = []; loop { a.push(1); } }");
     assert!(err.limit == Some(Limit::ArraySize) || err.code == ErrorCode::Timeout, "{err}");
     let err = expect_err(&sandbox, "fn price(ctx) { let m = #{}; for i in 0..5000 { m[`k${i}`] = i; } 1 }");
     assert_limit(&err, Limit::MapSize);
@@ -176,7 +184,7 @@ fn maps_grown_by_assignment_are_measured_keys_included() {
     // rhai does not check a map when `m[key] = value` adds a property, nor
     // count keys at all; the sandbox measures the scope itself. Without that
     // each of these reached tens of megabytes before the deadline.
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let big = "let s = \"\"; s.pad(60000, \"x\"); let i = 0;";
     for body in [
         "let m = #{}; loop { i += 1; m[`${i}${s}`] = 1; }",
@@ -196,7 +204,7 @@ fn maps_grown_by_assignment_are_measured_keys_included() {
 fn the_size_limits_hold_for_all_variables_together() {
     // Each string is under 64 KiB; together they are not. (The measure runs
     // every 32 variable reads; anything that uses its data reads it.)
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let lets: String = (0..8).map(|i| format!("let s{i} = \"\"; s{i}.pad(20000, \"{i}\");\n")).collect();
     let use_them = "let n = 0; for i in 0..40 { n += s0.len() + s7.len(); } n";
     let err = expect_err(&sandbox, &format!("fn price(ctx) {{\n{lets} {use_them} }}"));
@@ -217,7 +225,7 @@ fn the_size_limits_hold_for_all_variables_together() {
 
 #[test]
 fn import_and_eval_do_not_compile() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let err = expect_err(&sandbox, "import \"x\" as x; fn price(ctx) { 1 }");
     assert_eq!(err.code, ErrorCode::CompileError, "{err}");
     let err = expect_err(&sandbox, "fn price(ctx) { import \"/etc/passwd\" as p; 1 }");
@@ -230,7 +238,7 @@ fn import_and_eval_do_not_compile() {
 
 #[test]
 fn eval_cannot_be_reached_indirectly() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     for source in [
         "fn price(ctx) { let f = Fn(\"ev\" + \"al\"); f.call(\"40 + 2\") }",
         "fn price(ctx) { call(Fn(\"ev\" + \"al\"), \"40 + 2\") }",
@@ -243,7 +251,7 @@ fn eval_cannot_be_reached_indirectly() {
 
 #[test]
 fn there_is_no_file_network_process_environment_or_clock_access() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     for call in [
         "open_file(\"/etc/passwd\")",
         "read_file(\"/etc/passwd\")",
@@ -273,7 +281,7 @@ fn there_is_no_file_network_process_environment_or_clock_access() {
 #[test]
 fn sleep_is_refused_instead_of_blocking_the_thread() {
     // rhai's standard package has a sleep() that no limit can interrupt.
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     for source in ["fn price(ctx) { sleep(100000); 1 }", "fn price(ctx) { sleep(1.5); 1 }"] {
         let (result, took) = run(&sandbox, source);
         assert!(took < Duration::from_secs(1), "sleep ran: {took:?}");
@@ -286,7 +294,7 @@ fn sleep_is_refused_instead_of_blocking_the_thread() {
 
 #[test]
 fn print_and_debug_go_to_the_run_log() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let script = sandbox
         .compile(
             ScriptKind::Pricing,
@@ -303,7 +311,7 @@ fn print_and_debug_go_to_the_run_log() {
 
 #[test]
 fn the_log_is_bounded() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let script =
         sandbox.compile(ScriptKind::Pricing, "fn price(ctx) { for i in 0..1000 { print(`line ${i}`); } 1 }").unwrap();
     let run = sandbox.run_price(&script, &ctx(), Validation::default());
@@ -320,7 +328,7 @@ fn the_log_is_bounded() {
 
 #[test]
 fn logs_stay_with_their_own_run_across_threads() {
-    let sandbox = std::sync::Arc::new(Sandbox::default());
+    let sandbox = std::sync::Arc::new(sandbox());
     let handles: Vec<_> = (0..4)
         .map(|t| {
             let sandbox = sandbox.clone();
@@ -343,7 +351,7 @@ fn logs_stay_with_their_own_run_across_threads() {
 
 #[test]
 fn syntax_errors_carry_line_and_column() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let err = expect_err(&sandbox, "fn price(ctx) {\n    let x = ;\n    x\n}");
     assert_eq!(err.code, ErrorCode::CompileError);
     assert_eq!((err.line, err.column), (Some(2), Some(13)), "{err}");
@@ -357,7 +365,7 @@ fn syntax_errors_carry_line_and_column() {
 
 #[test]
 fn runtime_errors_carry_line_and_column() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let err = expect_err(&sandbox, "fn price(ctx) {\n  let q = 0;\n  ctx.ticket_type.base_price / q\n}");
     assert_eq!(err.code, ErrorCode::RuntimeError);
     assert_eq!(err.line, Some(3), "{err}");
@@ -381,7 +389,7 @@ fn runtime_errors_carry_line_and_column() {
 
 #[test]
 fn compile_limits_and_entry_points() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let deep = format!("fn price(ctx) {{ {}1{} }}", "(".repeat(200), ")".repeat(200));
     assert_limit(&expect_err(&sandbox, &deep), Limit::ExprDepth);
 
@@ -406,7 +414,7 @@ fn changes_to_the_context_stay_in_the_run() {
     // rhai hands a function its own copy of each argument; the context map is
     // also rebuilt for every evaluation, so nothing a script does to it can
     // reach the caller or the next run.
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let script = sandbox
         .compile(
             ScriptKind::Pricing,
@@ -422,7 +430,7 @@ fn changes_to_the_context_stay_in_the_run() {
 
 #[test]
 fn top_level_statements_do_not_run() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     let script = sandbox.compile(ScriptKind::Pricing, "print(\"top\"); loop { }\nfn price(ctx) { 3 }").unwrap();
     let run = sandbox.run_price(&script, &ctx(), Validation::default());
     assert_eq!(run.result.map(|o| o.unit_price), Ok(3));
@@ -446,7 +454,7 @@ fn results_are_deterministic() {
     c.event.starts_at = "2026-06-01T20:00:00Z".parse().unwrap();
     let outcomes: Vec<i64> = (0..3)
         .flat_map(|_| {
-            let sandbox = Sandbox::default();
+            let sandbox = sandbox();
             let script = sandbox.compile(ScriptKind::Pricing, source).unwrap();
             (0..20).map(|_| sandbox.price(&script, &c, Validation::default()).unwrap().unit_price).collect::<Vec<_>>()
         })
@@ -458,7 +466,7 @@ fn results_are_deterministic() {
 
 #[test]
 fn results_are_validated() {
-    let sandbox = Sandbox::default();
+    let sandbox = sandbox();
     for (body, needle) in [
         ("-1", "negative"),
         ("12.5", "float"),
