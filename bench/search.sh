@@ -51,6 +51,7 @@ CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release -q -p taquilla
 BIN=$BENCH_TARGET_DIR/release/taquilla
 BUILT_FROM=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench' || echo "+uncommitted changes")
 
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 TMP=$(mktemp -d -t taquilla-bench-search.XXXXXX)
 CACHED="" UNCACHED=""
 stop() { local p; for p in "$@"; do [ -n "$p" ] || continue; kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
@@ -201,7 +202,8 @@ events (each with a session and two ticket types), imported through \`POST /api/
 in $IMPORT_SECS s (${#IMPORT_TIMES[@]} NDJSON batches of up to 1,000; slowest $SLOWEST_IMPORT s). Two servers of one
 build on one database, one with the Redis listing cache and one without
 (\`TAQUILLA_SEARCH_CACHE=0\`); both answered the search identically before the runs.
-\`q=$QUERY\` matches $MATCHES events; a page is 20 of them, ranked, with the total.
+\`q=$QUERY\` matches $MATCHES events; a page is 20 of them, ranked, with the total. Load
+average before the run: $LOAD_START (other work on the machine shows there).
 
 | request | server | req/s | p50 ms | p99 ms | ratio |
 | --- | --- | ---: | ---: | ---: | ---: |
@@ -214,8 +216,9 @@ build on one database, one with the Redis listing cache and one without
 A cache hit costs one Redis round trip (the namespace version and the entry,
 pipelined on a shared multiplexed connection) and no PostgreSQL work; a search
 over $COUNT events costs PostgreSQL a ranked scan of every match to compute
-the page and its total. The listing without a search is cheap for PostgreSQL
-(an index walk of 20 rows plus a count), so the cache gains less there.
+the page and its total. The plain listing costs PostgreSQL as much or more:
+`count(*) OVER ()` reads every visible event to give the total, so a page
+of the first 20 events reads all of them.
 MD
 python3 - "$SECTION" <<'PY'
 import re, sys
