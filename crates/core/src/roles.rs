@@ -69,6 +69,7 @@ impl Role {
                     | SendAnnouncements
                     | ManageApiKeys
                     | ManageCoupons
+                    | ManageScripts
             ),
             Role::Organizer => matches!(
                 p,
@@ -126,6 +127,8 @@ pub enum Permission {
     ManageApiKeys,
     /// Create, change and delete coupons; see their usage.
     ManageCoupons,
+    /// Write, test, activate and roll back pricing and coupon scripts.
+    ManageScripts,
 }
 
 impl Permission {
@@ -142,7 +145,7 @@ impl Permission {
             CheckIn => Some(Scope::Checkin),
             ManageWebhooks => Some(Scope::WebhooksManage),
             ManageTenants | ManageTenantUsers | ViewAuditLog | ViewPlatformAudit | ManageTenantSettings
-            | ManageApiKeys | ManageNotifications => None,
+            | ManageApiKeys | ManageNotifications | ManageScripts => None,
             // An announcement reaches people; it is sent by people.
             SendAnnouncements => None,
         }

@@ -17,7 +17,8 @@ use crate::routes;
         (name = "payments", description = "Providers, refunds, Stripe's webhook"),
         (name = "webhooks", description = "Outgoing Standard Webhooks: endpoints, messages, attempts"),
         (name = "api-keys", description = "Keys for partner systems, with scopes"),
-        (name = "coupons", description = "Coupons, their usage, and previews on a cart")
+        (name = "coupons", description = "Coupons, their usage, and previews on a cart"),
+        (name = "scripts", description = "Tenant pricing and coupon scripts (Rhai): versions, tests, activation")
     ),
 )]
 struct Root;

@@ -18,6 +18,7 @@ pub mod payments;
 pub mod quotes;
 pub mod registrations;
 pub mod resale;
+pub mod scripts;
 pub mod search;
 pub mod sessions;
 pub mod signing;
@@ -55,6 +56,8 @@ pub struct App {
     pub notifier: Option<taquilla_notify::Notifier>,
     /// API keys verified in the last few seconds.
     pub(crate) api_keys: Arc<api_keys::ApiKeyCache>,
+    /// The Rhai sandbox and compiled tenant scripts.
+    pub(crate) scripting: scripts::SharedScripting,
     /// Event listings and searches cached in Redis (`search.rs`); `None`:
     /// every listing reads PostgreSQL. Attached with [`App::with_search_cache`].
     pub search_cache: Option<Arc<taquilla_cache::Cache>>,
@@ -80,6 +83,7 @@ impl App {
             webhook_sender,
             notifier,
             api_keys: Arc::default(),
+            scripting: Arc::default(),
             store,
             config: Arc::new(config),
             jwt,

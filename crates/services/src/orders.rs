@@ -245,8 +245,9 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
     tx.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "WITH o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
-                    hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at, discount_minor, coupon_id) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $21, $22) RETURNING id), \
+                    hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at, discount_minor, coupon_id, \
+                    pricing_scripts) \
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $21, $22, $23) RETURNING id), \
               i AS (INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor, base_price_minor) \
                     SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p, b \
                     FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[], $20::bigint[]) AS u(t, s, q, p, b)) \
@@ -276,6 +277,7 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             bases.into(),
             o.quote.discount_minor.into(),
             o.coupon_id.into(),
+            o.script.map(|(id, v)| serde_json::json!([{ "script_id": id, "version": v }])).into(),
         ],
     ))
     .await
@@ -305,6 +307,7 @@ struct NewOrderRow<'a> {
     created_at: DateTime<Utc>,
     quote: &'a Quote,
     coupon_id: Option<Uuid>,
+    script: Option<(Uuid, i32)>,
 }
 
 /// Issues one ticket per unit of the paid order, each with a
@@ -513,7 +516,8 @@ impl App {
             }
             check_selling(&session.status)?;
             let lines = validate_cart(&tx, session.id, items, now()).await?;
-            let priced = price(&tx, (event.id, session.id), &lines, coupon_code, actor.user_id, now()).await?;
+            let priced =
+                price(&tx, &self.scripting, (&event, &session), &lines, coupon_code, actor.user_id, now()).await?;
             let total = priced.quote.total_minor;
             let currency = priced.quote.currency.clone();
             let id = Uuid::now_v7();
@@ -541,6 +545,7 @@ impl App {
                 created_at: now,
                 quote: &priced.quote,
                 coupon_id: priced.coupon_id,
+                script: priced.script,
             };
             insert_order(&tx, &row, &lines).await?;
             if let Some(c) = priced.coupon_id {
@@ -628,7 +633,8 @@ impl App {
         let session = repo::sessions::find(&tx, h.session_id).await?.ok_or_else(|| Error::not_found("session"))?;
         check_selling(&session.status)?;
         let lines = lines_of_hold(&tx, hold_id).await?;
-        let priced = price(&tx, (session.event_id, session.id), &lines, coupon_code, actor.user_id, now()).await?;
+        let event = repo::events::by_id(&tx, session.event_id).await?.ok_or_else(|| Error::not_found("event"))?;
+        let priced = price(&tx, &self.scripting, (&event, &session), &lines, coupon_code, actor.user_id, now()).await?;
         let total = priced.quote.total_minor;
         let currency = priced.quote.currency.clone();
         let id = Uuid::now_v7();
@@ -659,6 +665,7 @@ impl App {
             created_at: now,
             quote: &priced.quote,
             coupon_id: priced.coupon_id,
+            script: priced.script,
         };
         insert_order(&tx, &row, &lines).await?;
         if let Some(c) = priced.coupon_id {

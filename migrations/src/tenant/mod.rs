@@ -19,5 +19,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("t0008_api_keys", include_str!("t0008_api_keys.sql")),
         ("t0009_bulk_import", include_str!("t0009_bulk_import.sql")),
         ("t0010_coupons", include_str!("t0010_coupons.sql")),
+        ("t0011_scripts", include_str!("t0011_scripts.sql")),
     ]
 }

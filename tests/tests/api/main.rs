@@ -19,6 +19,7 @@ mod realtime;
 mod registrations;
 mod resale;
 mod roles;
+mod scripts;
 mod search_cache;
 mod sessions;
 mod subscriptions;

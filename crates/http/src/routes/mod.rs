@@ -13,6 +13,7 @@ pub mod orders;
 pub mod payments;
 pub mod registrations;
 pub mod resale;
+pub mod scripts;
 pub mod sessions;
 pub mod settings;
 pub mod ticket_types;
@@ -38,6 +39,7 @@ pub const FEATURES: &[Feature] = &[
     (notifications::configure, <notifications::Doc as utoipa::OpenApi>::openapi),
     (api_keys::configure, <api_keys::Doc as utoipa::OpenApi>::openapi),
     (coupons::configure, <coupons::Doc as utoipa::OpenApi>::openapi),
+    (scripts::configure, <scripts::Doc as utoipa::OpenApi>::openapi),
     (bulk::configure, <bulk::Doc as utoipa::OpenApi>::openapi),
 ];
 
