@@ -658,6 +658,20 @@ fi
 details() { # title file
   printf '<details><summary>%s</summary>\n\n```\n' "$1"; sed 's/^rt  //' "$2"; printf '```\n\n</details>\n'
 }
+# The other scripts' sections (GraphQL, fan-out, webhooks, search, scripting)
+# are kept: this script rewrites only the file's head and its own section.
+KEEP=$TMP/results-keep.md
+python3 - "$KEEP" <<'PY'
+import re, sys
+try:
+    text = open("bench/RESULTS.md").read()
+except FileNotFoundError:
+    text = ""
+mine = ("## Flash sale and check-in",)
+keep = [m.group(0) for m in re.finditer(r"^## .*?(?=^## |\Z)", text, re.S | re.M)
+        if not m.group(0).startswith(mine)]
+open(sys.argv[1], "w").write("".join(keep))
+PY
 cat > bench/RESULTS.md <<MD
 # Benchmark results
 
@@ -768,4 +782,5 @@ $(details "Trace: one check-in (POST /checkin)" "$TMP/trace-checkin.txt")
 $(details "Trace: GET /events?per_page=20" "$TMP/trace-events.txt")
 MD
 if [ -f bench/NOTES.md ]; then cat bench/NOTES.md >> bench/RESULTS.md; fi
+if [ -s "$KEEP" ]; then { echo; cat "$KEEP"; } >> bench/RESULTS.md; fi
 cat bench/RESULTS.md
