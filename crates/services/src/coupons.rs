@@ -272,6 +272,29 @@ fn merge(mut base: CouponView, input: CouponInput) -> CouponView {
     base
 }
 
+/// The stored columns after `id`, in the order both INSERT and UPDATE name them
+/// (`code` … `active`, parameters $2..$16).
+fn columns(c: CouponView) -> Vec<sea_orm::Value> {
+    let key = code_key(&c.code);
+    vec![
+        c.code.into(),
+        key.into(),
+        c.description.into(),
+        c.kind.into(),
+        c.value.into(),
+        c.currency.into(),
+        c.valid_from.into(),
+        c.valid_until.into(),
+        c.max_uses.into(),
+        c.max_uses_per_user.into(),
+        c.min_quantity.into(),
+        c.event_ids.into(),
+        c.session_ids.into(),
+        c.ticket_type_ids.into(),
+        c.active.into(),
+    ]
+}
+
 fn duplicate(e: sea_orm::DbErr) -> Error {
     match taquilla_store::pg_code(&e).as_deref() {
         Some(taquilla_store::UNIQUE_VIOLATION) => {
@@ -414,25 +437,7 @@ impl App {
                    max_uses, max_uses_per_user, min_quantity, event_ids, session_ids, ticket_type_ids, active, created_by) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING {COLUMNS}"
             ),
-            [
-                c.id.into(),
-                c.code.clone().into(),
-                code_key(&c.code).into(),
-                c.description.into(),
-                c.kind.into(),
-                c.value.into(),
-                c.currency.into(),
-                c.valid_from.into(),
-                c.valid_until.into(),
-                c.max_uses.into(),
-                c.max_uses_per_user.into(),
-                c.min_quantity.into(),
-                c.event_ids.into(),
-                c.session_ids.into(),
-                c.ticket_type_ids.into(),
-                c.active.into(),
-                actor.user_id.into(),
-            ],
+            [vec![c.id.into()], columns(c), vec![actor.user_id.into()]].concat(),
         ))
         .one(&*tx)
         .await
@@ -504,24 +509,7 @@ impl App {
                    event_ids = $13, session_ids = $14, ticket_type_ids = $15, active = $16, updated_at = now() \
                  WHERE id = $1 RETURNING {COLUMNS}"
             ),
-            [
-                id.into(),
-                c.code.clone().into(),
-                code_key(&c.code).into(),
-                c.description.into(),
-                c.kind.into(),
-                c.value.into(),
-                c.currency.into(),
-                c.valid_from.into(),
-                c.valid_until.into(),
-                c.max_uses.into(),
-                c.max_uses_per_user.into(),
-                c.min_quantity.into(),
-                c.event_ids.into(),
-                c.session_ids.into(),
-                c.ticket_type_ids.into(),
-                c.active.into(),
-            ],
+            [vec![id.into()], columns(c)].concat(),
         ))
         .one(&*tx)
         .await
