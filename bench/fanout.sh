@@ -80,15 +80,5 @@ through $VIA. Client and server share the machine.
 Goal (p99 of the time until the last subscriber has a change, under 250 ms, nothing lost): **$GOAL**.
 Load average before the run: $LOAD_START.
 MD
-python3 - "$SECTION" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read()
-try:
-    text = open("bench/RESULTS.md").read()
-except FileNotFoundError:
-    text = "# Benchmark results\n"
-pat = re.compile(r"^## Subscription fan-out\n.*?(?=^## |\Z)", re.S | re.M)
-text = pat.sub(lambda _: section.rstrip("\n") + "\n\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
-open("bench/RESULTS.md", "w").write(text.rstrip("\n") + "\n")
-PY
+python3 bench/section.py "$SECTION"
 sed -n '/^## Subscription fan-out/,/^## [^S]/p' bench/RESULTS.md

@@ -174,17 +174,6 @@ read was at 38%), parsed documents are cached by their text, DataLoaders are
 primed from the query's shape. The machine also runs other builds while these
 figures are taken, so the ratios move by ±10 points between runs.
 MD
-python3 - "$SECTION" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read()
-try:
-    text = open("bench/RESULTS.md").read()
-except FileNotFoundError:
-    text = "# Benchmark results\n"
-# Replace a previous GraphQL section (up to the next "## " heading), else append.
-pat = re.compile(r"^## GraphQL beside REST\n.*?(?=^## |\Z)", re.S | re.M)
-text = pat.sub(lambda _: section.rstrip("\n") + "\n\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
-open("bench/RESULTS.md", "w").write(text.rstrip("\n") + "\n")
-PY
+python3 bench/section.py "$SECTION"
 rm -f "$SECTION"
 cat bench/RESULTS.md | sed -n '/^## GraphQL beside REST/,/^## [^G]/p'

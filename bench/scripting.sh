@@ -71,15 +71,5 @@ lines += [
 open(out, "w").write("\n".join(lines) + "\n")
 PY
 
-python3 - "$SECTION" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read()
-try:
-    text = open("bench/RESULTS.md").read()
-except FileNotFoundError:
-    text = "# Benchmark results\n"
-pat = re.compile(r"^## Scripting\n.*?(?=^## |\Z)", re.S | re.M)
-text = pat.sub(lambda _: section.rstrip("\n") + "\n\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
-open("bench/RESULTS.md", "w").write(text.rstrip("\n") + "\n")
-PY
+python3 bench/section.py "$SECTION"
 sed -n '/^## Scripting/,/^## [^S]/p' bench/RESULTS.md

@@ -220,16 +220,6 @@ the page and its total. The plain listing costs PostgreSQL as much or more:
 `count(*) OVER ()` reads every visible event to give the total, so a page
 of the first 20 events reads all of them.
 MD
-python3 - "$SECTION" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read()
-try:
-    text = open("bench/RESULTS.md").read()
-except FileNotFoundError:
-    text = "# Benchmark results\n"
-pat = re.compile(r"^## Search cache\n.*?(?=^## |\Z)", re.S | re.M)
-text = pat.sub(lambda _: section.rstrip("\n") + "\n\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
-open("bench/RESULTS.md", "w").write(text.rstrip("\n") + "\n")
-PY
+python3 bench/section.py "$SECTION"
 rm -f "$SECTION"
 sed -n '/^## Search cache/,/^## [^S]/p' bench/RESULTS.md

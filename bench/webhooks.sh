@@ -123,15 +123,5 @@ a signed message of the same size to the same receiver at the same concurrency, 
 
 Load average before the run: $LOAD_START.
 MD
-python3 - "$SECTION" <<'PY'
-import re, sys
-section = open(sys.argv[1]).read()
-try:
-    text = open("bench/RESULTS.md").read()
-except FileNotFoundError:
-    text = "# Benchmark results\n"
-pat = re.compile(r"^## Webhook deliveries\n.*?(?=^## |\Z)", re.S | re.M)
-text = pat.sub(lambda _: section.rstrip("\n") + "\n\n", text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section
-open("bench/RESULTS.md", "w").write(text.rstrip("\n") + "\n")
-PY
+python3 bench/section.py "$SECTION"
 cat "$SECTION"
