@@ -25,6 +25,13 @@ pub struct TenantSettings {
     /// A second colour for e-mails (`#rrggbb`): links, accents.
     #[schema(pattern = "^#[0-9a-fA-F]{6}$", example = "#f59e0b")]
     pub accent_color: Option<String>,
+    /// When the active pricing script fails at sale time (an error, a limit
+    /// hit, a result out of bounds): `false` (the default) refuses the sale
+    /// with `script_error`; `true` sells at the ticket type's base price.
+    pub pricing_script_fallback: bool,
+    /// A scripted unit price may be at most the base price times this.
+    #[schema(minimum = 1, maximum = 100)]
+    pub script_price_cap: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -43,6 +50,8 @@ impl Default for TenantSettings {
             stripe_account_id: None,
             brand_color: None,
             accent_color: None,
+            pricing_script_fallback: false,
+            script_price_cap: 10,
         }
     }
 }
@@ -57,6 +66,9 @@ impl TenantSettings {
     pub fn validate(&self) -> Result<()> {
         if !(1..=120).contains(&self.hold_minutes) {
             return Err(Error::validation("hold_minutes", "out_of_range", "must be 1..=120"));
+        }
+        if !(1..=100).contains(&self.script_price_cap) {
+            return Err(Error::validation("script_price_cap", "out_of_range", "must be 1..=100"));
         }
         if self.resale_cap_percent > 1000 {
             return Err(Error::validation("resale_cap_percent", "out_of_range", "must be 0..=1000"));

@@ -72,6 +72,9 @@ pub struct UserAdminPatch {
     pub display_name: Option<Name>,
     pub phone: Option<Phone>,
     pub locale: Option<Locale>,
+    /// A member (season ticket, club): pricing and coupon scripts see it as
+    /// `ctx.buyer.is_member`.
+    pub is_member: Option<bool>,
 }
 
 pub(crate) async fn insert_user(
@@ -91,6 +94,7 @@ pub(crate) async fn insert_user(
         phone: Set(None),
         locale: Set(None),
         active: Set(true),
+        is_member: Set(false),
         last_login_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
@@ -210,6 +214,9 @@ impl App {
         }
         if let Some(a) = patch.active {
             am.active = Set(a);
+        }
+        if let Some(m) = patch.is_member {
+            am.is_member = Set(m);
         }
         if let Some(n) = patch.display_name {
             am.display_name = Set(n.into_inner());

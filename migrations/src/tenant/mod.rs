@@ -20,5 +20,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("t0009_bulk_import", include_str!("t0009_bulk_import.sql")),
         ("t0010_coupons", include_str!("t0010_coupons.sql")),
         ("t0011_scripts", include_str!("t0011_scripts.sql")),
+        ("t0012_coupon_scripts", include_str!("t0012_coupon_scripts.sql")),
     ]
 }

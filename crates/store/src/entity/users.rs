@@ -12,6 +12,7 @@ pub struct Model {
     pub phone: Option<String>,
     pub locale: Option<String>,
     pub active: bool,
+    pub is_member: bool,
     pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
