@@ -1,8 +1,10 @@
 //! Coupons: a code (case-insensitive, unique per tenant) worth a percentage
 //! or a fixed amount off the lines it applies to, within a validity window,
-//! with limits overall and per buyer. Uses are counted in the order's own
-//! transaction under the coupon's row lock, so a limit holds exactly however
-//! many orders race for it; a cancelled or expired order gives its use back.
+//! with limits overall and per buyer, and optionally a rule script. Uses of a
+//! limited coupon are counted in the order's own transaction under the
+//! coupon's row lock, so a limit holds exactly however many orders race for
+//! it; an unlimited one is never a queue (see [`redeem`]). A cancelled or
+//! expired order gives its use back.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
@@ -57,6 +59,16 @@ pub struct CouponInput {
     pub session_ids: Option<Vec<Uuid>>,
     pub ticket_type_ids: Option<Vec<Uuid>>,
     pub active: Option<bool>,
+    /// A coupon rule script (kind `coupon`) whose active version decides, per
+    /// line, eligibility and the discount; `null` detaches it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    pub script_id: Option<Option<Uuid>>,
+}
+
+/// A field given (even as `null`) is `Some`: `PATCH` can clear it.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> std::result::Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, FromQueryResult)]
@@ -77,6 +89,8 @@ pub struct CouponView {
     pub session_ids: Vec<Uuid>,
     pub ticket_type_ids: Vec<Uuid>,
     pub active: bool,
+    /// The rule script deciding eligibility and discount, if any.
+    pub script_id: Option<Uuid>,
     /// Orders that redeemed it (cancelled and expired ones give theirs back).
     pub uses: i32,
     /// Total discount given, in minor units.
@@ -85,9 +99,13 @@ pub struct CouponView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Use counts come from the redemptions themselves: the `uses` column is
+/// only the counter that enforces limits (see [`redeem`]).
 const COLUMNS: &str = "id, code, description, kind, value, currency, valid_from, valid_until, max_uses, \
-     max_uses_per_user, min_quantity, event_ids, session_ids, ticket_type_ids, active, uses, \
-     discount_given_minor, created_at, updated_at";
+     max_uses_per_user, min_quantity, event_ids, session_ids, ticket_type_ids, active, script_id, \
+     (SELECT count(*)::int FROM coupon_redemptions r WHERE r.coupon_id = coupons.id) AS uses, \
+     (SELECT coalesce(sum(r.discount_minor), 0)::bigint FROM coupon_redemptions r WHERE r.coupon_id = coupons.id) \
+       AS discount_given_minor, created_at, updated_at";
 
 /// A coupon as an order sees it: what it applies to and how much it takes off.
 pub(crate) struct Coupon {
@@ -113,12 +131,43 @@ impl NotEligible {
         NotEligible { code, reason: reason.into() }
     }
 
+    pub fn rule_inactive() -> Self {
+        NotEligible::new("coupon_inactive", "this coupon's rule is not active")
+    }
+
+    /// The coupon's rule script said no, for `reason` (the buyer sees it).
+    pub fn declined(reason: String) -> Self {
+        NotEligible { code: "coupon_rule_declined", reason }
+    }
+
     pub fn into_error(self) -> Error {
         Error::new(ErrorKind::Validation, self.code, self.reason).with_field("coupon_code")
     }
 }
 
 impl Coupon {
+    /// Whether the coupon applies to tickets of this type.
+    pub fn applies_to(&self, ticket_type_id: Uuid) -> bool {
+        self.view.ticket_type_ids.is_empty() || self.view.ticket_type_ids.contains(&ticket_type_id)
+    }
+
+    /// The coupon as its rule script sees it (`ctx.coupon`).
+    pub fn facts(&self) -> taquilla_scripting::CouponFacts {
+        let c = &self.view;
+        taquilla_scripting::CouponFacts {
+            code: c.code.clone(),
+            kind: if c.kind == "fixed" {
+                taquilla_scripting::CouponKind::Fixed
+            } else {
+                taquilla_scripting::CouponKind::Percent
+            },
+            value: c.value,
+            min_quantity: i64::from(c.min_quantity),
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+        }
+    }
+
     /// The discount on these lines, or why there is none. `user_uses` is
     /// how often this buyer redeemed it before.
     pub fn discount(
@@ -152,8 +201,7 @@ impl Coupon {
         if c.kind == "fixed" && c.currency.as_deref() != Some(currency) {
             return Err(NotEligible::new("coupon_not_applicable", "this coupon is for another currency"));
         }
-        let eligible =
-            lines.iter().filter(|l| c.ticket_type_ids.is_empty() || c.ticket_type_ids.contains(&l.ticket_type_id));
+        let eligible = lines.iter().filter(|l| self.applies_to(l.ticket_type_id));
         let (quantity, total) =
             eligible.fold((0i64, 0i64), |(q, t), l| (q + i64::from(l.quantity), t.saturating_add(l.line_total_minor)));
         if quantity == 0 {
@@ -269,11 +317,14 @@ fn merge(mut base: CouponView, input: CouponInput) -> CouponView {
     if let Some(v) = input.active {
         base.active = v;
     }
+    if let Some(v) = input.script_id {
+        base.script_id = v;
+    }
     base
 }
 
 /// The stored columns after `id`, in the order both INSERT and UPDATE name them
-/// (`code` … `active`, parameters $2..$16).
+/// (`code` … `script_id`, parameters $2..$17).
 fn columns(c: CouponView) -> Vec<sea_orm::Value> {
     let key = code_key(&c.code);
     vec![
@@ -292,7 +343,31 @@ fn columns(c: CouponView) -> Vec<sea_orm::Value> {
         c.session_ids.into(),
         c.ticket_type_ids.into(),
         c.active.into(),
+        c.script_id.into(),
     ]
+}
+
+/// A coupon's rule script must be one of the tenant's coupon scripts.
+async fn check_script(tx: &TenantTx, script_id: Option<Uuid>) -> Result<()> {
+    let Some(id) = script_id else { return Ok(()) };
+    #[derive(FromQueryResult)]
+    struct Kind {
+        kind: String,
+    }
+    let kind = Kind::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT kind FROM scripts WHERE id = $1",
+        [id.into()],
+    ))
+    .one(&**tx)
+    .await?;
+    match kind {
+        None => Err(Error::validation("script_id", "unknown_script", "no such script")),
+        Some(k) if k.kind != "coupon" => {
+            Err(Error::validation("script_id", "wrong_script_kind", "a coupon's rule must be a `coupon` script"))
+        }
+        Some(_) => Ok(()),
+    }
 }
 
 fn duplicate(e: sea_orm::DbErr) -> Error {
@@ -338,10 +413,18 @@ async fn user_uses(tx: &TenantTx, coupon_id: Uuid, user_id: Uuid) -> Result<i64>
     .map_or(0, |n| n.n))
 }
 
-/// Counts a use for `order_id`. The `UPDATE` takes the coupon's row lock
-/// and re-checks the overall limit; with the lock held every earlier
-/// redemption of the coupon is committed and visible, so the per-buyer
-/// count that follows is exact too. A refusal fails the whole order.
+/// Counts a use for `order_id`. A coupon with a limit (overall or per
+/// buyer) is counted under its row lock: the `UPDATE` re-checks the overall
+/// limit, and with the lock held every earlier redemption is committed and
+/// visible, so the per-buyer count that follows is exact too. A refusal
+/// fails the whole order.
+///
+/// A coupon without limits needs no count to be exact, so it takes only a
+/// key-share lock (the one its redemption's foreign key takes anyway):
+/// concurrent orders do not queue behind one another on a flash-sale promo
+/// code. The share lock still conflicts with an edit's `FOR UPDATE`, so a
+/// limit added while orders are in flight is seen by every later one, and
+/// the edit recounts `uses` from the redemptions (`update_coupon`).
 pub(crate) async fn redeem(
     tx: &TenantTx,
     coupon_id: Uuid,
@@ -350,22 +433,35 @@ pub(crate) async fn redeem(
     discount_minor: i64,
 ) -> Result<()> {
     #[derive(FromQueryResult)]
-    struct Locked {
+    struct Limits {
+        max_uses: Option<i32>,
         max_uses_per_user: Option<i32>,
     }
-    let locked = Locked::find_by_statement(Statement::from_sql_and_values(
+    let limits = Limits::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "UPDATE coupons SET uses = uses + 1, discount_given_minor = discount_given_minor + $2, updated_at = now() \
-         WHERE id = $1 AND active AND deleted_at IS NULL AND (max_uses IS NULL OR uses < max_uses) \
-         RETURNING max_uses_per_user",
-        [coupon_id.into(), discount_minor.into()],
+        "SELECT max_uses, max_uses_per_user FROM coupons WHERE id = $1 AND active AND deleted_at IS NULL \
+         FOR KEY SHARE",
+        [coupon_id.into()],
     ))
     .one(&**tx)
     .await?
-    .ok_or_else(|| NotEligible::new("coupon_used_up", "this coupon has been used up").into_error())?;
-    if let Some(max) = locked.max_uses_per_user {
-        if user_uses(tx, coupon_id, user_id).await? >= i64::from(max) {
-            return Err(NotEligible::new("coupon_used_by_user", "you have already used this coupon").into_error());
+    .ok_or_else(|| NotEligible::new("coupon_inactive", "this coupon is not active").into_error())?;
+    if limits.max_uses.is_some() || limits.max_uses_per_user.is_some() {
+        Limits::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE coupons SET uses = uses + 1, discount_given_minor = discount_given_minor + $2, \
+               updated_at = now() \
+             WHERE id = $1 AND active AND deleted_at IS NULL AND (max_uses IS NULL OR uses < max_uses) \
+             RETURNING max_uses, max_uses_per_user",
+            [coupon_id.into(), discount_minor.into()],
+        ))
+        .one(&**tx)
+        .await?
+        .ok_or_else(|| NotEligible::new("coupon_used_up", "this coupon has been used up").into_error())?;
+        if let Some(max) = limits.max_uses_per_user {
+            if user_uses(tx, coupon_id, user_id).await? >= i64::from(max) {
+                return Err(NotEligible::new("coupon_used_by_user", "you have already used this coupon").into_error());
+            }
         }
     }
     tx.execute_raw(Statement::from_sql_and_values(
@@ -388,7 +484,7 @@ pub(crate) async fn give_back(tx: &TenantTx, order_ids: &[Uuid]) -> Result<()> {
         "WITH r AS (DELETE FROM coupon_redemptions WHERE order_id = ANY($1) RETURNING coupon_id, discount_minor), \
               g AS (SELECT coupon_id, count(*)::int AS n, sum(discount_minor)::bigint AS d FROM r GROUP BY coupon_id) \
          UPDATE coupons c SET uses = c.uses - g.n, discount_given_minor = c.discount_given_minor - g.d, updated_at = now() \
-         FROM g WHERE c.id = g.coupon_id",
+         FROM g WHERE c.id = g.coupon_id AND (c.max_uses IS NOT NULL OR c.max_uses_per_user IS NOT NULL)",
         [order_ids.to_vec().into()],
     ))
     .await?;
@@ -422,6 +518,7 @@ impl App {
             session_ids: vec![],
             ticket_type_ids: vec![],
             active: true,
+            script_id: None,
             uses: 0,
             discount_given_minor: 0,
             created_at: now,
@@ -430,12 +527,15 @@ impl App {
         let c = merge(base, input);
         validate(&c)?;
         let tx = self.store.tenant_tx(tenant_id).await?;
+        check_script(&tx, c.script_id).await?;
         let row = CouponView::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!(
                 "INSERT INTO coupons (id, code, code_key, description, kind, value, currency, valid_from, valid_until, \
-                   max_uses, max_uses_per_user, min_quantity, event_ids, session_ids, ticket_type_ids, active, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING {COLUMNS}"
+                   max_uses, max_uses_per_user, min_quantity, event_ids, session_ids, ticket_type_ids, active, script_id, \
+                   created_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                 RETURNING {COLUMNS}"
             ),
             [vec![c.id.into()], columns(c), vec![actor.user_id.into()]].concat(),
         ))
@@ -501,12 +601,17 @@ impl App {
         .ok_or_else(|| Error::not_found("coupon"))?;
         let c = merge(current, input);
         validate(&c)?;
+        check_script(&tx, c.script_id).await?;
         let row = CouponView::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!(
                 "UPDATE coupons SET code = $2, code_key = $3, description = $4, kind = $5, value = $6, currency = $7, \
                    valid_from = $8, valid_until = $9, max_uses = $10, max_uses_per_user = $11, min_quantity = $12, \
-                   event_ids = $13, session_ids = $14, ticket_type_ids = $15, active = $16, updated_at = now() \
+                   event_ids = $13, session_ids = $14, ticket_type_ids = $15, active = $16, script_id = $17, \
+                   uses = (SELECT count(*) FROM coupon_redemptions WHERE coupon_id = $1), \
+                   discount_given_minor = (SELECT coalesce(sum(discount_minor), 0) FROM coupon_redemptions \
+                                           WHERE coupon_id = $1), \
+                   updated_at = now() \
                  WHERE id = $1 RETURNING {COLUMNS}"
             ),
             [vec![id.into()], columns(c)].concat(),
@@ -561,6 +666,7 @@ mod tests {
                 session_ids: vec![],
                 ticket_type_ids: vec![],
                 active: true,
+                script_id: None,
                 uses: 0,
                 discount_given_minor: 0,
                 created_at: now,

@@ -27,7 +27,7 @@ use crate::holds::{
     check_selling, claim, insert_hold, line_types, lock_hold, release, settle, unavailable, validate_cart, Claim,
     ItemInput, Line,
 };
-use crate::quotes::{price, Quote};
+use crate::quotes::{price, Quote, ScriptUse, Scripts};
 use crate::sessions::visible_session;
 use crate::ticket_types::ticket_type;
 use crate::{now, App};
@@ -108,6 +108,8 @@ pub struct OrderView {
     pub created_at: DateTime<Utc>,
     pub items: Vec<OrderItemView>,
     pub ticket_ids: Vec<Uuid>,
+    /// The script versions that priced the order (pricing, coupon rule).
+    pub pricing_scripts: Vec<ScriptUse>,
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -129,11 +131,13 @@ pub(crate) struct OrderRow {
     pub expires_at: Option<DateTime<Utc>>,
     pub paid_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    pub pricing_scripts: Option<serde_json::Value>,
 }
 
 const ORDER_COLUMNS: &str =
     "id, user_id, session_id, status, total_minor, discount_minor, currency, provider, payment_ref, client_secret, \
-                             payment_error, refunded_minor, hold_id, request_hash, expires_at, paid_at, created_at";
+                             payment_error, refunded_minor, hold_id, request_hash, expires_at, paid_at, created_at, \
+                             pricing_scripts";
 
 pub(crate) async fn order_row(tx: &TenantTx, id: Uuid, lock: bool) -> Result<OrderRow> {
     let lock = if lock { " FOR UPDATE" } else { "" };
@@ -209,6 +213,8 @@ pub(crate) async fn view(tx: &TenantTx, o: OrderRow) -> Result<OrderView> {
         created_at: o.created_at,
         items,
         ticket_ids: tickets.into_iter().map(|t| t.id).collect(),
+        // Written by `insert_order` from the same type.
+        pricing_scripts: o.pricing_scripts.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default(),
     })
 }
 
@@ -277,7 +283,12 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             bases.into(),
             o.quote.discount_minor.into(),
             o.coupon_id.into(),
-            o.script.map(|(id, v)| serde_json::json!([{ "script_id": id, "version": v }])).into(),
+            Some(o.scripts.as_slice())
+                .filter(|s| !s.is_empty())
+                .map(serde_json::to_value)
+                .transpose()
+                .map_err(Error::internal)?
+                .into(),
         ],
     ))
     .await
@@ -307,7 +318,7 @@ struct NewOrderRow<'a> {
     created_at: DateTime<Utc>,
     quote: &'a Quote,
     coupon_id: Option<Uuid>,
-    script: Option<(Uuid, i32)>,
+    scripts: Vec<ScriptUse>,
 }
 
 /// Issues one ticket per unit of the paid order, each with a
@@ -516,8 +527,16 @@ impl App {
             }
             check_selling(&session.status)?;
             let lines = validate_cart(&tx, session.id, items, now()).await?;
-            let priced =
-                price(&tx, &self.scripting, (&event, &session), &lines, coupon_code, actor.user_id, now()).await?;
+            let priced = price(
+                &tx,
+                Scripts::new(&self.scripting, settings),
+                (&event, &session),
+                &lines,
+                coupon_code,
+                actor.user_id,
+                now(),
+            )
+            .await?;
             let total = priced.quote.total_minor;
             let currency = priced.quote.currency.clone();
             let id = Uuid::now_v7();
@@ -545,7 +564,7 @@ impl App {
                 created_at: now,
                 quote: &priced.quote,
                 coupon_id: priced.coupon_id,
-                script: priced.script,
+                scripts: priced.scripts,
             };
             insert_order(&tx, &row, &lines).await?;
             if let Some(c) = priced.coupon_id {
@@ -572,6 +591,7 @@ impl App {
                 created_at: now,
                 items: items_of(&lines, &priced.quote),
                 ticket_ids,
+                pricing_scripts: row.scripts.clone(),
             };
             // Last: the hot row stays locked only until the COMMIT below.
             if let Err(i) = claim(&tx, &lines, if paid { Claim::Sold } else { Claim::Held }, Some(hold_id)).await? {
@@ -634,7 +654,16 @@ impl App {
         check_selling(&session.status)?;
         let lines = lines_of_hold(&tx, hold_id).await?;
         let event = repo::events::by_id(&tx, session.event_id).await?.ok_or_else(|| Error::not_found("event"))?;
-        let priced = price(&tx, &self.scripting, (&event, &session), &lines, coupon_code, actor.user_id, now()).await?;
+        let priced = price(
+            &tx,
+            Scripts::new(&self.scripting, settings),
+            (&event, &session),
+            &lines,
+            coupon_code,
+            actor.user_id,
+            now(),
+        )
+        .await?;
         let total = priced.quote.total_minor;
         let currency = priced.quote.currency.clone();
         let id = Uuid::now_v7();
@@ -665,7 +694,7 @@ impl App {
             created_at: now,
             quote: &priced.quote,
             coupon_id: priced.coupon_id,
-            script: priced.script,
+            scripts: priced.scripts,
         };
         insert_order(&tx, &row, &lines).await?;
         if let Some(c) = priced.coupon_id {

@@ -9,8 +9,9 @@ use taquilla_store::TenantTx;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use taquilla_core::settings::TenantSettings;
 use taquilla_scripting::{
-    BuyerFacts, EventFacts, PricingContext, ScriptKind, SessionFacts, TicketTypeFacts, Validation,
+    BuyerFacts, CouponContext, EventFacts, PricingContext, ScriptKind, SessionFacts, TicketTypeFacts, Validation,
 };
 use taquilla_store::entity::{events, sessions};
 
@@ -65,12 +66,64 @@ pub struct Quote {
 pub(crate) struct Priced {
     pub quote: Quote,
     pub coupon_id: Option<Uuid>,
-    /// The pricing script version that priced the lines, if one did.
-    pub script: Option<(Uuid, i32)>,
+    /// The script versions that priced the order (auditable), as stored in
+    /// `orders.pricing_scripts`.
+    pub scripts: Vec<ScriptUse>,
+}
+
+/// One script version that took part in pricing an order.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ScriptUse {
+    pub script_id: Uuid,
+    pub version: i32,
+    /// `pricing` or `coupon`.
+    pub kind: String,
+    /// The pricing script failed and the tenant's fallback sold at base price.
+    #[serde(default)]
+    pub fell_back: bool,
+}
+
+/// The scripting engine and the tenant's rules for it.
+#[derive(Clone, Copy)]
+pub(crate) struct Scripts<'a> {
+    pub engine: &'a Scripting,
+    /// A failing pricing script sells at base price instead of refusing.
+    pub fallback: bool,
+    pub validation: Validation,
+}
+
+impl<'a> Scripts<'a> {
+    pub fn new(engine: &'a Scripting, settings: &TenantSettings) -> Self {
+        Scripts {
+            engine,
+            fallback: settings.pricing_script_fallback,
+            validation: Validation { max_price_multiplier: settings.script_price_cap },
+        }
+    }
 }
 
 fn overflow() -> Error {
     Error::validation("items", "total_too_large", "the order total overflows")
+}
+
+/// The facts about a line every script sees.
+fn facts(
+    l: &Line,
+    (event, session): (&events::Model, &sessions::Model),
+) -> (TicketTypeFacts, SessionFacts, EventFacts) {
+    (
+        TicketTypeFacts {
+            id: l.tt.id,
+            name: l.tt.name.clone(),
+            base_price: l.tt.price_minor,
+            currency: l.tt.currency.clone(),
+            capacity: i64::from(l.tt.capacity),
+            sold: i64::from(l.tt.sold),
+            available: Some(i64::from(l.tt.capacity - l.tt.sold - l.tt.held).max(0)),
+        },
+        SessionFacts { id: session.id, starts_at: session.starts_at },
+        EventFacts { id: event.id, category: event.category.clone(), starts_at: event.starts_at },
+    )
 }
 
 /// Prices `lines` of a session of `event_id` for `user_id`. A coupon that
@@ -78,7 +131,7 @@ fn overflow() -> Error {
 /// charges more than the buyer was quoted.
 pub(crate) async fn price(
     tx: &TenantTx,
-    scripting: &Scripting,
+    scripts: Scripts<'_>,
     (event, session): (&events::Model, &sessions::Model),
     lines: &[Line],
     coupon_code: Option<&str>,
@@ -87,43 +140,42 @@ pub(crate) async fn price(
 ) -> Result<Priced> {
     let (event_id, session_id) = (event.id, session.id);
     let currency = lines.first().map(|l| l.tt.currency.clone()).unwrap_or_else(|| "EUR".into());
-    let scripted = match crate::scripts::active_pricing(tx, event_id).await? {
-        None => None,
-        Some(a) => {
-            let compiled = scripting
-                .compiled(a.id, ScriptKind::Pricing, a.version, &a.source)
-                .map_err(|e| script_error(a.id, a.version, &e))?;
-            Some((a, compiled, previous_orders(tx, user_id).await?))
-        }
-    };
+    let mut used = Vec::new();
+    let mut buyer: Option<BuyerFacts> = None;
+    let pricing = crate::scripts::active_pricing(tx, event_id).await?;
+    if pricing.is_some() {
+        buyer = Some(buyer_facts(tx, user_id).await?);
+    }
     let mut out = Vec::with_capacity(lines.len());
     let mut subtotal = 0i64;
+    let mut fell_back = false;
     for l in lines {
-        let (unit, label) = match &scripted {
-            None => (l.tt.price_minor, None),
-            Some((a, compiled, previous)) => {
+        let (unit, label) = match (&pricing, &buyer) {
+            (Some(a), Some(b)) => {
+                let (ticket_type, session, event) = facts(l, (event, session));
                 let ctx = PricingContext {
-                    ticket_type: TicketTypeFacts {
-                        id: l.tt.id,
-                        name: l.tt.name.clone(),
-                        base_price: l.tt.price_minor,
-                        currency: l.tt.currency.clone(),
-                        capacity: i64::from(l.tt.capacity),
-                        sold: i64::from(l.tt.sold),
-                        available: Some(i64::from(l.tt.capacity - l.tt.sold - l.tt.held).max(0)),
-                    },
-                    session: SessionFacts { id: session.id, starts_at: session.starts_at },
-                    event: EventFacts { id: event.id, category: event.category.clone(), starts_at: event.starts_at },
+                    ticket_type,
+                    session,
+                    event,
                     quantity: i64::from(l.quantity),
                     now,
-                    buyer: BuyerFacts { is_member: false, previous_orders: *previous },
+                    buyer: b.clone(),
                 };
-                let o = scripting
-                    .sandbox
-                    .price(compiled, &ctx, Validation::default())
-                    .map_err(|e| script_error(a.id, a.version, &e))?;
-                (o.unit_price, o.label)
+                let run = scripts
+                    .engine
+                    .compiled(a.id, ScriptKind::Pricing, a.version, &a.source)
+                    .and_then(|compiled| scripts.engine.sandbox.price(&compiled, &ctx, scripts.validation));
+                match run {
+                    Ok(o) => (o.unit_price, o.label),
+                    Err(e) if scripts.fallback => {
+                        tracing::warn!(script = %a.id, version = a.version, error = %e, "pricing script failed; base price");
+                        fell_back = true;
+                        (l.tt.price_minor, None)
+                    }
+                    Err(e) => return Err(script_error("pricing", a.id, a.version, &e)),
+                }
             }
+            _ => (l.tt.price_minor, None),
         };
         let line_total = unit.checked_mul(i64::from(l.quantity)).ok_or_else(overflow)?;
         subtotal = subtotal.checked_add(line_total).ok_or_else(overflow)?;
@@ -137,6 +189,9 @@ pub(crate) async fn price(
             line_total_minor: line_total,
         });
     }
+    if let Some(a) = &pricing {
+        used.push(ScriptUse { script_id: a.id, version: a.version, kind: "pricing".into(), fell_back });
+    }
     let (discount, coupon_id, code) = match coupon_code.map(str::trim).filter(|c| !c.is_empty()) {
         None => (0, None, None),
         Some(code) => {
@@ -149,9 +204,25 @@ pub(crate) async fn price(
                     line_total_minor: l.line_total_minor,
                 })
                 .collect();
-            let off = c
+            let mut off = c
                 .discount((event_id, session_id, &currency), &cart, user_uses, now)
                 .map_err(coupons::NotEligible::into_error)?;
+            if let Some(script_id) = c.view.script_id {
+                let rule = crate::scripts::active_version(tx, script_id)
+                    .await?
+                    .ok_or_else(|| coupons::NotEligible::rule_inactive().into_error())?;
+                let b = match buyer.take() {
+                    Some(b) => b,
+                    None => buyer_facts(tx, user_id).await?,
+                };
+                off = scripted_discount(scripts, &rule, &c, (event, session), (lines, &out), b, now)?;
+                used.push(ScriptUse {
+                    script_id: rule.id,
+                    version: rule.version,
+                    kind: "coupon".into(),
+                    fell_back: false,
+                });
+            }
             (off, Some(c.view.id), Some(c.view.code))
         }
     };
@@ -166,32 +237,89 @@ pub(crate) async fn price(
             coupon_code: code,
         },
         coupon_id,
-        script: scripted.map(|(a, _, _)| (a.id, a.version)),
+        scripts: used,
     })
 }
 
+/// The discount a coupon's rule script gives: `fn apply(ctx)` runs once per
+/// line the coupon applies to; the discounts add up. No line eligible: the
+/// coupon does not apply, for the script's first reason. A script failure
+/// refuses the quote (no fallback: a buyer is never charged more than a
+/// coupon preview said, nor less than the rule allows).
+fn scripted_discount(
+    scripts: Scripts<'_>,
+    rule: &crate::scripts::ActiveScript,
+    c: &coupons::Coupon,
+    ids: (&events::Model, &sessions::Model),
+    (lines, priced): (&[Line], &[QuoteLine]),
+    buyer: BuyerFacts,
+    now: DateTime<Utc>,
+) -> Result<i64> {
+    let compiled = scripts
+        .engine
+        .compiled(rule.id, ScriptKind::Coupon, rule.version, &rule.source)
+        .map_err(|e| script_error("coupon", rule.id, rule.version, &e))?;
+    let coupon = c.facts();
+    let mut total = 0i64;
+    let mut declined: Option<String> = None;
+    let mut any = false;
+    for (l, q) in lines.iter().zip(priced).filter(|(l, _)| c.applies_to(l.tt.id)) {
+        let (ticket_type, session, event) = facts(l, ids);
+        let ctx = CouponContext {
+            ticket_type,
+            session,
+            event,
+            quantity: i64::from(l.quantity),
+            now,
+            buyer: buyer.clone(),
+            unit_price: Some(q.unit_price_minor),
+            coupon: coupon.clone(),
+        };
+        let o = scripts
+            .engine
+            .sandbox
+            .coupon(&compiled, &ctx)
+            .map_err(|e| script_error("coupon", rule.id, rule.version, &e))?;
+        if o.eligible {
+            any = true;
+            total = total.checked_add(o.discount).ok_or_else(overflow)?;
+        } else if declined.is_none() {
+            declined = Some(o.reason);
+        }
+    }
+    if !any {
+        let reason = declined.filter(|r| !r.is_empty()).unwrap_or_else(|| "this coupon does not apply".into());
+        return Err(coupons::NotEligible::declined(reason).into_error());
+    }
+    Ok(total)
+}
+
 /// A script that fails at sale time stops the sale: never a wrong price.
-fn script_error(id: Uuid, version: i32, e: &taquilla_scripting::ScriptError) -> Error {
-    tracing::warn!(script = %id, version, error = %e, "pricing script failed");
-    Error::new(taquilla_core::ErrorKind::Validation, "script_error", format!("the pricing script failed: {e}"))
+fn script_error(kind: &str, id: Uuid, version: i32, e: &taquilla_scripting::ScriptError) -> Error {
+    tracing::warn!(script = %id, version, error = %e, "{kind} script failed");
+    let field = if kind == "coupon" { "coupon_code" } else { "items" };
+    Error::new(taquilla_core::ErrorKind::Validation, "script_error", format!("the {kind} script failed: {e}"))
+        .with_field(field)
         .with_extra(serde_json::json!({ "script_id": id, "version": version, "error": e }))
 }
 
-/// Paid orders the buyer placed before (a fact pricing scripts may use).
-async fn previous_orders(tx: &TenantTx, user_id: Uuid) -> Result<i64> {
+/// What scripts know about the buyer: membership and paid orders before.
+async fn buyer_facts(tx: &TenantTx, user_id: Uuid) -> Result<BuyerFacts> {
     #[derive(sea_orm::FromQueryResult)]
-    struct N {
-        n: i64,
+    struct Row {
+        is_member: bool,
+        previous_orders: i64,
     }
     use sea_orm::FromQueryResult;
-    Ok(N::find_by_statement(sea_orm::Statement::from_sql_and_values(
+    Ok(Row::find_by_statement(sea_orm::Statement::from_sql_and_values(
         sea_orm::DbBackend::Postgres,
-        "SELECT count(*) AS n FROM orders WHERE user_id = $1 AND status = 'paid'",
+        "SELECT coalesce((SELECT is_member FROM users WHERE id = $1), false) AS is_member, \
+                (SELECT count(*) FROM orders WHERE user_id = $1 AND status = 'paid') AS previous_orders",
         [user_id.into()],
     ))
     .one(&**tx)
     .await?
-    .map_or(0, |n| n.n))
+    .map_or_else(BuyerFacts::default, |r| BuyerFacts { is_member: r.is_member, previous_orders: r.previous_orders }))
 }
 
 /// What a coupon would do for a cart.
@@ -246,9 +374,10 @@ impl App {
             }
             (None, Some(_), None) => return Err(Error::validation("items", "required", "give the items to price")),
         };
+        let settings = self.settings_of(tenant_id).await?;
+        let scripts = Scripts::new(&self.scripting, &settings);
         let priced =
-            price(&tx, &self.scripting, (&event, &session), &lines, input.coupon_code.as_deref(), actor.user_id, now)
-                .await?;
+            price(&tx, scripts, (&event, &session), &lines, input.coupon_code.as_deref(), actor.user_id, now).await?;
         tx.commit().await?;
         Ok(priced.quote)
     }
@@ -266,7 +395,9 @@ impl App {
         let (event, session) = visible_session(&tx, Some(actor), input.session_id).await?;
         let lines = validate_cart(&tx, session.id, &input.items, now).await?;
         let ids = (&event, &session);
-        let check = match price(&tx, &self.scripting, ids, &lines, Some(code), actor.user_id, now).await {
+        let settings = self.settings_of(tenant_id).await?;
+        let scripts = Scripts::new(&self.scripting, &settings);
+        let check = match price(&tx, scripts, ids, &lines, Some(code), actor.user_id, now).await {
             Ok(p) => CouponCheck {
                 eligible: true,
                 code: None,
@@ -275,8 +406,12 @@ impl App {
                 quote: p.quote,
             },
             // An unknown code is an error, as in a quote: there is nothing to preview.
-            Err(e) if e.field.as_deref() == Some("coupon_code") && e.code != "unknown_coupon" => {
-                let plain = price(&tx, &self.scripting, ids, &lines, None, actor.user_id, now).await?;
+            Err(e)
+                if e.field.as_deref() == Some("coupon_code")
+                    && e.code != "unknown_coupon"
+                    && e.code != "script_error" =>
+            {
+                let plain = price(&tx, scripts, ids, &lines, None, actor.user_id, now).await?;
                 CouponCheck {
                     eligible: false,
                     code: Some(e.code.to_string()),

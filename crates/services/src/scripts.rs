@@ -358,23 +358,36 @@ impl App {
     }
 }
 
-/// The active pricing script for an event: the event's own, else the
-/// tenant-wide default.
+/// An active script version.
 #[derive(Debug, Clone, FromQueryResult)]
-pub(crate) struct ActivePricing {
+pub(crate) struct ActiveScript {
     pub id: Uuid,
     pub version: i32,
     pub source: String,
 }
 
-pub(crate) async fn active_pricing(tx: &TenantTx, event_id: Uuid) -> Result<Option<ActivePricing>> {
-    Ok(ActivePricing::find_by_statement(Statement::from_sql_and_values(
+/// The active pricing script for an event: the event's own, else the
+/// tenant-wide default.
+pub(crate) async fn active_pricing(tx: &TenantTx, event_id: Uuid) -> Result<Option<ActiveScript>> {
+    Ok(ActiveScript::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "SELECT s.id, v.version, v.source FROM scripts s \
          JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
          WHERE s.kind = 'pricing' AND (s.event_id = $1 OR s.event_id IS NULL) \
          ORDER BY s.event_id IS NULL LIMIT 1",
         [event_id.into()],
+    ))
+    .one(&**tx)
+    .await?)
+}
+
+/// The active version of a script, whatever its kind (a coupon's rule).
+pub(crate) async fn active_version(tx: &TenantTx, script_id: Uuid) -> Result<Option<ActiveScript>> {
+    Ok(ActiveScript::find_by_statement(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT s.id, v.version, v.source FROM scripts s \
+         JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version WHERE s.id = $1",
+        [script_id.into()],
     ))
     .one(&**tx)
     .await?)

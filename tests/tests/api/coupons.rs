@@ -218,3 +218,57 @@ async fn a_coupon_limited_to_10_uses_is_redeemed_exactly_10_times_by_100_concurr
     assert_eq!(t.count(&s.t, "coupon_redemptions").await, 10);
     assert_eq!(t.count(&s.t, "orders").await, 10, "refused orders sold nothing");
 }
+
+/// An unlimited coupon is not counted under its row lock (no queue in a
+/// flash sale); its uses are still all there, and a limit added later
+/// counts the uses made before it.
+#[tokio::test]
+async fn unlimited_coupons_count_every_concurrent_use_and_a_limit_added_later_counts_them() {
+    let t = spawn_app().await;
+    let s = show(&t, "acme", 500).await;
+    let tt = sid(&s.section(&t, "General", 2_000, 500, json!({})).await);
+    let c = t
+        .post(&s.t, Some(&s.organizer), "/api/v1/coupons", json!({"code": "OPEN", "kind": "percent", "value": 10}))
+        .await
+        .ok(201);
+    let mut buyers = vec![];
+    for i in 0..4 {
+        buyers.push(t.user(&s.t, "attendee", &format!("rush{i}")).await);
+    }
+    let rush = |n: usize| {
+        futures_util::future::join_all((0..n).map(|i| {
+            let body = json!({"session_id": s.session_id, "items": [{"ticket_type_id": tt, "quantity": 1}], "coupon_code": "open"});
+            let (t, fx, tok) = (&t, &s.t, buyers[i % 4].1.clone());
+            async move { t.post(fx, Some(&tok), "/api/v1/orders", body).await }
+        }))
+    };
+    for r in rush(30).await {
+        assert_eq!(r.ok(201)["discount_minor"], 200);
+    }
+    let stats = t.get(&s.t, Some(&s.organizer), &format!("/api/v1/coupons/{}", sid(&c))).await.ok(200);
+    assert_eq!((stats["uses"].as_i64(), stats["discount_given_minor"].as_i64()), (Some(30), Some(6_000)));
+
+    // A limit of 33 now leaves exactly 3 uses for 20 racing orders.
+    t.patch(&s.t, Some(&s.organizer), &format!("/api/v1/coupons/{}", sid(&c)), json!({"max_uses": 33})).await.ok(200);
+    let mut placed = vec![];
+    for r in rush(20).await {
+        if r.status.as_u16() == 201 {
+            placed.push(sid(&r.body));
+        } else {
+            r.problem(422, "coupon_used_up");
+        }
+    }
+    assert_eq!(placed.len(), 3);
+    assert_eq!(t.count(&s.t, "coupon_redemptions").await, 33);
+    // A cancelled order gives its use back: one more order gets it, then none.
+    let owner = t.get(&s.t, Some(&s.t.admin_token), &format!("/api/v1/orders/{}", placed[0])).await.ok(200)["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, tok) = buyers.iter().find(|(id, _)| id.to_string() == owner).unwrap();
+    t.post(&s.t, Some(tok), &format!("/api/v1/orders/{}/cancel", placed[0]), json!({})).await.ok(200);
+    let stats = t.get(&s.t, Some(&s.organizer), &format!("/api/v1/coupons/{}", sid(&c))).await.ok(200);
+    assert_eq!(stats["uses"], 32);
+    let ok = rush(5).await.into_iter().filter(|r| r.status.as_u16() == 201).count();
+    assert_eq!(ok, 1);
+}
