@@ -191,6 +191,9 @@ pub struct OrderInput {
     pub session_id: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<ItemInput>>,
+    /// A coupon to redeem; refused (and nothing bought) when it does not apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coupon_code: Option<String>,
 }
 
 /// One section of one of the event's sessions, in one call (`buyTickets`).
@@ -260,6 +263,8 @@ pub struct UserAdminInput {
     pub phone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_member: Option<bool>,
 }
 
 #[derive(InputObject, Serialize, Debug)]
@@ -320,6 +325,12 @@ pub struct TenantSettingsInput {
     pub hold_minutes: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resale_cap_percent: Option<i32>,
+    /// A failing pricing script sells at base price instead of refusing the sale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pricing_script_fallback: Option<bool>,
+    /// A scripted unit price is at most the base price times this (1..=100).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script_price_cap: Option<i32>,
 }
 
 /// An announcement to everyone attending a session (`sendAnnouncement`).

@@ -13,6 +13,9 @@
 //! (graphql-transport-ws and graphql-ws), resolving the caller from
 //! `connection_init` with [`Caller::resolve`].
 
+// The merged Query/Mutation roots nest deep async resolver futures.
+#![recursion_limit = "256"]
+
 mod connection;
 mod context;
 mod error;
@@ -20,6 +23,7 @@ mod graphiql;
 mod guard;
 mod inputs;
 mod mutation;
+mod pricing;
 mod query;
 mod scopes;
 mod subscription;
@@ -50,7 +54,7 @@ const PARSED_QUERIES: usize = 1_000;
 /// The schema with the deployment's limits (depth, complexity,
 /// introspection). No async-graphql extensions: see [`guard`].
 pub fn build_schema(config: &GraphqlConfig) -> TaquillaSchema {
-    let mut b = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    let mut b = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity)
         .data(PersistedQueries::new(PERSISTED_QUERIES))

@@ -14,14 +14,20 @@ use crate::error::{parse_input, parse_with, Args, GqlResult, ResultExt};
 use crate::inputs::*;
 use crate::types::*;
 
-pub struct MutationRoot;
+/// The schema's `Mutation` type: the core fields and the pricing ones.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(CoreMutation, crate::pricing::PricingMutation);
+
+#[derive(Default)]
+pub struct CoreMutation;
 
 fn settings(t: &tenants::Model) -> CoreSettings {
     CoreSettings::from_json(&t.settings)
 }
 
-#[Object(name = "Mutation")]
-impl MutationRoot {
+#[Object]
+impl CoreMutation {
     // ---- events ----
 
     /// Creates an event owned by the caller (organizers, tenant admins).

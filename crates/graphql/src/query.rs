@@ -13,7 +13,13 @@ use crate::error::{to_gql, Args, GqlResult, ResultExt};
 use crate::inputs::EventFilter;
 use crate::types::*;
 
-pub struct QueryRoot;
+/// The schema's `Query` type: the core fields and the pricing ones.
+#[derive(async_graphql::MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(CoreQuery, crate::pricing::PricingQuery);
+
+#[derive(Default)]
+pub struct CoreQuery;
 
 fn event_query(filter: Option<EventFilter>) -> GqlResult<EventQuery> {
     let f = filter.unwrap_or_default();
@@ -35,8 +41,8 @@ const EVENT_ARGS: Args<'static> = Args::Renamed(&[
     ("offset", "after"),
 ]);
 
-#[Object(name = "Query")]
-impl QueryRoot {
+#[Object]
+impl CoreQuery {
     /// The caller's own profile.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<User> {
         let (_, actor) = caller(ctx)?.authed()?;

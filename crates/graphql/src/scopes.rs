@@ -22,6 +22,7 @@ pub(crate) fn required(mutation: bool, field: &str) -> Option<Scope> {
             | "buyResale"
             | "withdrawListing" => Some(OrdersWrite),
             "checkIn" => Some(Checkin),
+            "createCoupon" | "updateCoupon" | "deleteCoupon" => Some(EventsWrite),
             _ => None,
         };
     }
@@ -32,6 +33,9 @@ pub(crate) fn required(mutation: bool, field: &str) -> Option<Scope> {
             Some(OrdersRead)
         }
         "checkinStats" => Some(Checkin),
+        // A quote or a coupon check reads prices; it changes nothing.
+        "quote" | "checkCoupon" => Some(OrdersRead),
+        "coupons" | "coupon" => Some(EventsRead),
         _ => None,
     }
 }
@@ -44,10 +48,10 @@ mod tests {
     fn every_root_field_is_either_mapped_or_closed() {
         assert_eq!(required(true, "placeOrder"), Some(Scope::OrdersWrite));
         assert_eq!(required(false, "events"), Some(Scope::EventsRead));
-        for f in ["createUser", "updateTenantSettings", "createTenant", "updateMe"] {
+        for f in ["createUser", "updateTenantSettings", "createTenant", "updateMe", "createScript", "activateScript"] {
             assert_eq!(required(true, f), None, "{f}");
         }
-        for f in ["me", "users", "tenantSettings", "tenants", "tenantUsers", "notifications"] {
+        for f in ["me", "users", "tenantSettings", "tenants", "tenantUsers", "notifications", "scripts"] {
             assert_eq!(required(false, f), None, "{f}");
         }
     }

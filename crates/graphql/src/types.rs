@@ -22,6 +22,7 @@ macro_rules! from_view {
         }
     };
 }
+pub(crate) use from_view;
 
 // ---- enums (mirrors of the core ones; a new variant there fails to compile here) ----
 
@@ -146,6 +147,8 @@ pub struct User {
     pub phone: Option<String>,
     pub locale: Option<String>,
     pub active: bool,
+    /// A member of the tenant: pricing and coupon scripts see `buyer.is_member`.
+    pub is_member: bool,
     pub last_login_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -153,7 +156,7 @@ pub struct User {
 from_view!(
     User,
     svc::views::UserView,
-    [id, email, display_name, phone, locale, active, last_login_at, created_at, updated_at],
+    [id, email, display_name, phone, locale, active, is_member, last_login_at, created_at, updated_at],
     into[role]
 );
 
@@ -171,8 +174,16 @@ pub struct TenantSettings {
     pub hold_minutes: u32,
     /// Resale price cap as a percentage of face value.
     pub resale_cap_percent: u32,
+    /// A failing pricing script sells at base price instead of refusing the sale.
+    pub pricing_script_fallback: bool,
+    /// A scripted unit price is at most the base price times this.
+    pub script_price_cap: u32,
 }
-from_view!(TenantSettings, taquilla_core::settings::TenantSettings, [hold_minutes, resale_cap_percent]);
+from_view!(
+    TenantSettings,
+    taquilla_core::settings::TenantSettings,
+    [hold_minutes, resale_cap_percent, pricing_script_fallback, script_price_cap]
+);
 
 // ---- events, sessions, sections, seats ----
 
@@ -369,7 +380,10 @@ pub struct Order {
     pub session_id: Uuid,
     /// `pending`, `paid`, `expired`, `cancelled` or `refunded`.
     pub status: String,
+    /// What the buyer pays: the items less `discountMinor`.
     pub total_minor: i64,
+    /// Taken off by a coupon.
+    pub discount_minor: i64,
     pub currency: String,
     /// `free`, `manual` or `stripe`.
     pub provider: String,
@@ -390,6 +404,7 @@ impl From<svc::orders::OrderView> for Order {
             session_id: v.session_id,
             status: v.status,
             total_minor: v.total_minor,
+            discount_minor: v.discount_minor,
             currency: v.currency,
             provider: v.provider,
             payment_ref: v.payment_ref,

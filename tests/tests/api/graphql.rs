@@ -857,3 +857,144 @@ async fn graphql_role_checks_on_every_mutation() {
     .await;
     assert_eq!(error(&r, "validation_failed")["field"], "input.quantity");
 }
+
+#[tokio::test]
+async fn graphql_scripts_coupons_and_quotes_price_like_rest() {
+    let t = spawn_app().await;
+    let s = crate::ticketing::show(&t, "acme", 100).await;
+    let a = &s.t;
+    let tt = id(&s.section(&t, "GA", 2_000, 50, json!({})).await);
+    let admin = Some(a.admin_token.as_str());
+    let (_, buyer) = t.user(a, "attendee", "bea").await;
+
+    let created = data(
+        gql(
+            &t,
+            Some(&a.slug),
+            admin,
+            "mutation($e: UUID!, $cases: JSON) { createScript(input: {name: \"Half\", kind: \"pricing\", eventId: $e,
+               source: \"fn price(ctx) { #{ unit_price: ctx.ticket_type.base_price / 2, label: \\\"Half\\\" } }\",
+               testCases: $cases}) { id latestVersion activeVersion testCases } }",
+            json!({"e": s.event_id, "cases": [{"name": "half", "context": {"ticket_type": {"base_price": 100}},
+                   "expected": {"unit_price": 50, "label": "Half"}}]}),
+        )
+        .await,
+    );
+    let script = id(&created["createScript"]);
+    assert_eq!(created["createScript"]["activeVersion"], Value::Null);
+    let report = data(
+        gql(
+            &t,
+            Some(&a.slug),
+            admin,
+            "mutation($id: UUID!) { testScript(id: $id, context: {ticket_type: {base_price: 10}}) { version passed compileError results } }",
+            json!({"id": script}),
+        )
+        .await,
+    );
+    assert_eq!(report["testScript"]["passed"], true, "{report}");
+    assert_eq!(report["testScript"]["results"][1]["actual"]["unit_price"], 5, "{report}");
+    data(
+        gql(
+            &t,
+            Some(&a.slug),
+            admin,
+            "mutation($id: UUID!) { activateScript(id: $id) { activeVersion } }",
+            json!({"id": script}),
+        )
+        .await,
+    );
+
+    let coupon = data(
+        gql(
+            &t,
+            Some(&a.slug),
+            admin,
+            "mutation { createCoupon(input: {code: \"TEN\", kind: \"percent\", value: 10}) { id code uses } }",
+            json!({}),
+        )
+        .await,
+    );
+    let coupon_id = id(&coupon["createCoupon"]);
+    let bad = gql(
+        &t,
+        Some(&a.slug),
+        admin,
+        "mutation { createCoupon(input: {code: \"BIG\", kind: \"percent\", value: 150}) { id } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(error(&bad, "validation_failed")["field"], "input.value");
+
+    let cart = json!({"sessionId": s.session_id, "items": [{"ticketTypeId": tt, "quantity": 2}], "couponCode": "ten"});
+    let q = data(
+        gql(
+            &t,
+            Some(&a.slug),
+            Some(&buyer),
+            "query($c: QuoteInput!) { quote(input: $c) { subtotalMinor discountMinor totalMinor couponCode lines { unitPriceMinor label } } }",
+            json!({"c": cart}),
+        )
+        .await,
+    );
+    assert_eq!(
+        q["quote"],
+        json!({"subtotalMinor": 2_000, "discountMinor": 200, "totalMinor": 1_800, "couponCode": "TEN",
+        "lines": [{"unitPriceMinor": 1_000, "label": "Half"}]})
+    );
+    let rest = t
+        .post(
+            a,
+            Some(&buyer),
+            "/api/v1/quotes",
+            json!({"session_id": s.session_id, "items": [{"ticket_type_id": tt, "quantity": 2}], "coupon_code": "ten"}),
+        )
+        .await
+        .ok(200);
+    assert_eq!(rest["total_minor"], q["quote"]["totalMinor"]);
+    let check = data(
+        gql(
+            &t,
+            Some(&a.slug),
+            Some(&buyer),
+            "query($s: UUID!, $tt: UUID!) { checkCoupon(code: \"TEN\", input: {sessionId: $s, items: [{ticketTypeId: $tt, quantity: 1}]}) { eligible discountMinor quote { totalMinor } } }",
+            json!({"s": s.session_id, "tt": tt}),
+        )
+        .await,
+    );
+    assert_eq!(check["checkCoupon"], json!({"eligible": true, "discountMinor": 100, "quote": {"totalMinor": 900}}));
+    let placed = data(
+        gql(
+            &t,
+            Some(&a.slug),
+            Some(&buyer),
+            "mutation($c: OrderInput!) { placeOrder(input: $c, idempotencyKey: \"k1\") { order { totalMinor discountMinor } } }",
+            json!({"c": cart}),
+        )
+        .await,
+    );
+    assert_eq!(placed["placeOrder"]["order"], json!({"totalMinor": 1_800, "discountMinor": 200}));
+    let listed = data(gql(&t, Some(&a.slug), admin, "{ coupons { totalCount nodes { code uses discountGivenMinor } } scripts { nodes { name activeVersion } } }", json!({})).await);
+    assert_eq!(listed["coupons"]["nodes"][0], json!({"code": "TEN", "uses": 1, "discountGivenMinor": 200}));
+    assert_eq!(listed["scripts"]["nodes"][0], json!({"name": "Half", "activeVersion": 1}));
+
+    // Buyers manage neither coupons nor scripts; another tenant sees none of them.
+    for q in [
+        format!("mutation {{ updateCoupon(id: \"{coupon_id}\", input: {{active: false}}) {{ id }} }}"),
+        format!("mutation {{ deactivateScript(id: \"{script}\") {{ id }} }}"),
+        "{ scripts { totalCount } }".to_owned(),
+    ] {
+        let r = gql(&t, Some(&a.slug), Some(&buyer), &q, json!({})).await;
+        error(&r, "forbidden");
+    }
+    let other = t.tenant("other").await;
+    let r = gql(
+        &t,
+        Some(&other.slug),
+        Some(&other.admin_token),
+        &format!("{{ coupon(id: \"{coupon_id}\") {{ id }} }}"),
+        json!({}),
+    )
+    .await;
+    error(&r, "not_found");
+}
