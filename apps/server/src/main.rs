@@ -50,6 +50,9 @@ struct Settings {
     /// instance take effect within this time). 0 disables the cache.
     #[arg(long, env = "TAQUILLA_TENANT_CACHE_MS", default_value_t = 1000, global = true)]
     tenant_cache_ms: u64,
+    /// The built web app (storefront, console, admin); empty: APIs only.
+    #[arg(long, env = "TAQUILLA_WEB_DIR", default_value = "apps/web/dist", global = true)]
+    web_dir: String,
     /// Redis for the realtime fan-out; without it, PostgreSQL LISTEN/NOTIFY.
     #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
     redis_url: Option<String>,
@@ -275,6 +278,7 @@ impl Settings {
             notifications: self.notifications()?,
             rate_limit: self.rate_limit()?,
             redis_url: self.redis_url.clone().filter(|u| !u.is_empty()),
+            web_dir: Some(self.web_dir.as_str()).filter(|d| !d.is_empty()).map(Into::into),
         })
     }
 

@@ -11,6 +11,7 @@ pub mod problem;
 pub mod ratelimit;
 pub mod routes;
 pub mod scopes;
+mod webapp;
 
 use std::net::TcpListener;
 
@@ -92,8 +93,9 @@ pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::i
     let limiter = web::Data::new(ratelimit::Limiter::new(app.config.rate_limit.clone(), redis));
     let data = web::Data::new(app);
     let doc = openapi::document();
+    let web_dir = data.config.web_dir.clone();
     let mut server = actix_web::HttpServer::new(move || {
-        actix_web::App::new()
+        let app = actix_web::App::new()
             .app_data(data.clone())
             .app_data(schema.clone())
             .app_data(limiter.clone())
@@ -106,11 +108,16 @@ pub fn server(app: App, listener: TcpListener, workers: Option<usize>) -> std::i
                     .add(("X-Content-Type-Options", "nosniff"))
                     .add(("Referrer-Policy", "no-referrer")),
             )
+            .wrap(from_fn(webapp::cache_assets))
             .wrap(TracingLogger::default())
             .configure(configure)
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
-            .service(web::redirect("/api/docs", "/api/docs/"))
-            .default_service(web::to(not_found))
+            .service(web::redirect("/api/docs", "/api/docs/"));
+        // The web app last: its fallback answers every other page path.
+        match web_dir.as_deref().and_then(webapp::files) {
+            Some(files) => app.service(files),
+            None => app.route("/", web::get().to(webapp::not_built)).default_service(web::to(not_found)),
+        }
     })
     .listen(listener)?;
     if let Some(w) = workers {

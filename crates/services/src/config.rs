@@ -34,6 +34,8 @@ pub struct Config {
     pub rate_limit: RateLimitConfig,
     /// Shared state across instances (rate-limit buckets); `None` keeps it in process.
     pub redis_url: Option<String>,
+    /// The built web app (`apps/web/dist`); `None` serves the APIs only.
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 /// Requests per minute, per bucket: each API key and each person gets their
@@ -123,6 +125,7 @@ impl Config {
             // Most tests fire bursts from one address; the limiter's own tests turn it on.
             rate_limit: RateLimitConfig { enabled: false, ..RateLimitConfig::default() },
             redis_url: None,
+            web_dir: None,
         }
     }
 }
