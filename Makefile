@@ -5,12 +5,13 @@
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
-#   make bench    load benchmarks (bench/run.sh, graphql.sh, fanout.sh, webhooks.sh, search.sh, scripting.sh)
+#   make bench    load benchmarks (bench/run.sh, graphql.sh, fanout.sh, webhooks.sh, search.sh, scripting.sh, pricing.sh)
 #   make bench-graphql  GraphQL beside REST only (bench/graphql.sh)
 #   make bench-fanout   1,000 subscribers, one seat change (bench/fanout.sh)
 #   make bench-webhooks webhook deliveries/s to a local receiver (bench/webhooks.sh)
 #   make bench-search   search req/s with and without the Redis cache, 10,000 events (bench/search.sh)
 #   make bench-scripting  per-evaluation time of the plugins/ scripts (criterion; bench/scripting.sh)
+#   make bench-pricing  flash sale with a pricing script and a scripted coupon beside without (bench/pricing.sh)
 #   make audit-verify   verify every tenant's audit hash chain
 #
 # Variables: CARGO (default cargo), TEST_ARGS (extra args for the test runner,
@@ -29,7 +30,7 @@ BIN := $(TARGET_DIR)/debug/taquilla
 # (Assign first: `eval "$(cmd)"` alone would ignore cmd's exit status.)
 SERVICES = svc_env="$$(scripts/services.sh)" || exit $$?; eval "$$svc_env"
 
-.PHONY: help run test lint fmt openapi bench bench-graphql bench-fanout bench-webhooks bench-search bench-scripting audit-verify services services-stop
+.PHONY: help run test lint fmt openapi bench bench-graphql bench-fanout bench-webhooks bench-search bench-scripting bench-pricing audit-verify services services-stop
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -76,7 +77,8 @@ bench:
 	./bench/fanout.sh; \
 	./bench/webhooks.sh; \
 	./bench/search.sh; \
-	./bench/scripting.sh
+	./bench/scripting.sh; \
+	./bench/pricing.sh
 
 bench-webhooks:
 	@$(SERVICES); \
@@ -96,6 +98,10 @@ bench-search:
 
 bench-scripting:
 	./bench/scripting.sh
+
+bench-pricing:
+	@$(SERVICES); \
+	./bench/pricing.sh
 
 audit-verify:
 	@$(SERVICES); \
