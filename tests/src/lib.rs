@@ -165,7 +165,10 @@ impl Resp {
 }
 
 pub fn test_config() -> Config {
-    Config::for_tests(&format!("test-secret-{}-{}", Uuid::new_v4(), Uuid::new_v4()))
+    let mut c = Config::for_tests(&format!("test-secret-{}-{}", Uuid::new_v4(), Uuid::new_v4()));
+    // Mails of tests without an SMTP sink go to the system's temp dir, not the checkout.
+    c.notifications.notify.mail.mail_dir = std::env::temp_dir().join("taquilla-test-mail");
+    c
 }
 
 pub async fn spawn_app() -> TestApp {
