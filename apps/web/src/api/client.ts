@@ -57,6 +57,10 @@ function middleware(tenant: string | null): Middleware {
     async onResponse({ response, id }) {
       const retry = retries.get(id);
       retries.delete(id);
+      if (response.status === 401 && !tenant && !NO_REFRESH.test(response.url) && getSession(null)) {
+        // Platform logins have no refresh token: an expired one means logging in again.
+        setSession(null, null);
+      }
       if (response.status !== 401 || !retry || !tenant) return response;
       if (!(await refreshSession(tenant))) return response;
       const s = getSession(tenant);
