@@ -77,7 +77,10 @@ export function apiFor(tenant: string | null): Api {
   const key = tenant ?? '';
   let c = clients.get(key);
   if (!c) {
-    c = createClient<paths>({ baseUrl: '/' });
+    c = createClient<paths>({
+      baseUrl: typeof window !== 'undefined' ? window.location.origin : '',
+      fetch: (req) => globalThis.fetch(req),
+    });
     c.use(middleware(tenant));
     clients.set(key, c);
   }
