@@ -54,6 +54,7 @@ export function SeatMap({ seats, selected, onToggle, ticketTypeId, mine, editing
       viewBox={`${box.x - 0.6} ${box.y} ${box.w + 0.6} ${box.h}`}
       role="group"
       aria-label={t('seats.map')}
+      style={{ maxWidth: `${Math.max(320, (box.w + 0.6) * 42)}px` }}
     >
       <rect className="stage" x={box.x + 0.5} y={box.y + 0.1} width={Math.max(box.w - 1, 1)} height={0.7} rx={0.2} />
       <text className="stage-label" x={box.x + box.w / 2} y={box.y + 0.6} textAnchor="middle">

@@ -60,6 +60,7 @@ const en = {
     email_taken: 'That e-mail is already registered.',
   },
   nav: {
+    resale: 'Resale',
     main: 'Main',
     events: 'Events',
     myTickets: 'My tickets',
@@ -248,6 +249,7 @@ const en = {
     tickets_other: 'Your {{count}} tickets',
   },
   tickets: {
+    code: 'Ticket code',
     loginFirst: 'Log in to see your tickets.',
     none: 'No tickets yet',
     show: 'Show',
@@ -256,6 +258,21 @@ const en = {
     qrFor: 'QR code for {{event}}',
     qrOf: 'QR code of ticket {{n}}',
     usedAt: 'Checked in {{when}} at {{gate}}',
+  },
+  resale: {
+    title: 'Resale',
+    intro: 'Tickets resold by other fans. The seller’s code stops working and you get a new ticket.',
+    none: 'No tickets on resale',
+    face: 'face value {{amount}}',
+    buy: 'Buy',
+    bought: 'Bought: the ticket is in My tickets.',
+    confirmBuy: 'Buy this ticket for {{price}}?',
+    withdraw: 'Withdraw',
+    withdrawn: 'Listing withdrawn.',
+    sell: 'Resell',
+    price: 'Price ({{currency}})',
+    list: 'List for resale',
+    listed: 'Your ticket is listed.',
   },
   profile: {
     phone: 'Phone',

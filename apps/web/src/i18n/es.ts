@@ -62,6 +62,7 @@ const es: Dict = {
     email_taken: 'Ese correo ya está registrado.',
   },
   nav: {
+    resale: 'Reventa',
     main: 'Principal',
     events: 'Eventos',
     myTickets: 'Mis entradas',
@@ -250,6 +251,7 @@ const es: Dict = {
     tickets_other: 'Tus {{count}} entradas',
   },
   tickets: {
+    code: 'Código de la entrada',
     loginFirst: 'Inicia sesión para ver tus entradas.',
     none: 'Aún no tienes entradas',
     show: 'Mostrar',
@@ -258,6 +260,21 @@ const es: Dict = {
     qrFor: 'Código QR para {{event}}',
     qrOf: 'Código QR de la entrada {{n}}',
     usedAt: 'Validada {{when}} en {{gate}}',
+  },
+  resale: {
+    title: 'Reventa',
+    intro: 'Entradas que revenden otros asistentes. El código del vendedor deja de valer y recibes una entrada nueva.',
+    none: 'No hay entradas en reventa',
+    face: 'precio nominal {{amount}}',
+    buy: 'Comprar',
+    bought: 'Comprada: la tienes en Mis entradas.',
+    confirmBuy: '¿Comprar esta entrada por {{price}}?',
+    withdraw: 'Retirar',
+    withdrawn: 'Anuncio retirado.',
+    sell: 'Revender',
+    price: 'Precio ({{currency}})',
+    list: 'Poner en reventa',
+    listed: 'Tu entrada está en reventa.',
   },
   profile: {
     phone: 'Teléfono',

@@ -56,6 +56,7 @@ export function SessionPicker({
   const { t } = useTranslation();
   const events = useAllEvents();
   const sessions = useSessions(eventId || null);
+  const tz = events.data?.items.find((e) => e.id === eventId)?.timezone;
   return (
     <div className="row wrap picker">
       <div className="field">
@@ -75,7 +76,7 @@ export function SessionPicker({
           <option value="">{optional ? t('console.anySession') : t('console.chooseSession')}</option>
           {(sessions.data ?? []).map((s) => (
             <option key={s.id} value={s.id}>
-              {s.title} · {dateTime(s.starts_at)} · {t(`status.${s.status}`)}
+              {s.title} · {dateTime(s.starts_at, tz)} · {t(`status.${s.status}`)}
             </option>
           ))}
         </select>

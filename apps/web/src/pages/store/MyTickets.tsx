@@ -7,6 +7,7 @@ import { useSession } from '../../api/auth';
 import { useStorePath, useTenant } from '../../lib/TenantContext';
 import { dateTime } from '../../lib/format';
 import { QrSvg } from '../../components/QrSvg';
+import { ResellForm } from './ResalePage';
 import { Empty, ErrorView, Pagination, SkeletonGrid, StatusBadge } from '../../components/ui';
 import { useLoginPath } from './StoreApp';
 
@@ -20,6 +21,7 @@ export function MyTickets() {
   const loginPath = useLoginPath();
   const [page, setPage] = useState(1);
   const [status, setStatus] = useState<'' | 'active' | 'used' | 'void'>('');
+  const [reselling, setReselling] = useState<string | null>(null);
   const q = useQuery({
     queryKey: ['my-tickets', slug, page, status],
     enabled: !!session,
@@ -88,6 +90,27 @@ export function MyTickets() {
                     {tk.session.venue && ` · ${tk.session.venue}`}
                   </p>
                   {tk.status === 'active' && <QrSvg tenant={slug} ticketId={tk.id} label={t('tickets.qrFor', { event: tk.event.title })} />}
+                  {tk.token && tk.status === 'active' && (
+                    <details className="small">
+                      <summary>{t('tickets.code')}</summary>
+                      <code className="secret-value">{tk.token}</code>
+                    </details>
+                  )}
+                  {tk.status === 'active' &&
+                    (reselling === tk.id ? (
+                      <ResellForm
+                        ticketId={tk.id}
+                        ticketTypeId={tk.ticket_type.id}
+                        onDone={() => {
+                          setReselling(null);
+                          void q.refetch();
+                        }}
+                      />
+                    ) : (
+                      <button className="btn small" onClick={() => setReselling(tk.id)}>
+                        {t('resale.sell')}
+                      </button>
+                    ))}
                   {tk.status === 'used' && (
                     <p className="small muted">
                       {t('tickets.usedAt', { when: dateTime(tk.checked_in_at), gate: tk.gate ?? '—' })}

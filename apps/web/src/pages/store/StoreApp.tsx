@@ -13,6 +13,7 @@ import { CheckoutPage } from './CheckoutPage';
 import { OrderPage } from './OrderPage';
 import { MyTickets } from './MyTickets';
 import { ProfilePage } from './ProfilePage';
+import { ResalePage } from './ResalePage';
 
 function StoreHeader() {
   const { t } = useTranslation();
@@ -30,6 +31,7 @@ function StoreHeader() {
         <NavLink to={p('/')} end>
           {t('nav.events')}
         </NavLink>
+        <NavLink to={p('/resale')}>{t('nav.resale')}</NavLink>
         {s && <NavLink to={p('/tickets')}>{t('nav.myTickets')}</NavLink>}
         {s && <NavLink to={p('/me')}>{t('nav.profile')}</NavLink>}
         {hasRole(s, ...CONSOLE_ROLES) && <a href={`/console/${slug}`}>{t('nav.console')}</a>}
@@ -125,6 +127,7 @@ export function StoreApp({ slug, base }: { slug: string; base: string }) {
             <Route path="orders/:orderId" element={<OrderPage />} />
             <Route path="tickets" element={<MyTickets />} />
             <Route path="me" element={<ProfilePage />} />
+            <Route path="resale" element={<ResalePage />} />
             <Route path="login" element={<StoreLogin />} />
             <Route path="register" element={<StoreRegister />} />
             <Route path="*" element={<NotFoundHere />} />
