@@ -5,6 +5,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { useEffect, useRef, useState } from 'react';
 import { getSession } from './auth';
+import { refreshSession } from './client';
 
 export interface SeatChange {
   sessionId: string;
@@ -37,8 +38,13 @@ export function liveClient(tenant: string): Client {
       lazy: true,
       retryAttempts: Infinity,
       shouldRetry: () => true,
-      connectionParams: () => {
-        const s = getSession(tenant);
+      connectionParams: async () => {
+        // An expired token would be refused (4403): refresh it first, or go anonymous.
+        let s = getSession(tenant);
+        if (s && s.expiresAt < Date.now() + 5_000) {
+          await refreshSession(tenant);
+          s = getSession(tenant);
+        }
         return s ? { tenant, authorization: `Bearer ${s.accessToken}` } : { tenant };
       },
     });

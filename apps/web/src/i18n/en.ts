@@ -301,6 +301,7 @@ const en = {
     nav: {
       dashboard: 'Dashboard',
       events: 'Events',
+      orders: 'Orders',
       checkin: 'Check-in',
       coupons: 'Coupons',
       notifications: 'Notifications',
@@ -311,6 +312,17 @@ const en = {
       audit: 'Audit log',
       settings: 'Settings',
     },
+  },
+  orders: {
+    number: 'Order number',
+    find: 'Find',
+    hint: 'Enter the order number the buyer shows you',
+    badNumber: 'That is not an order number.',
+    provider: 'Payment',
+    refundAmount: 'Refund amount ({{currency}}, empty: all)',
+    refund: 'Refund',
+    confirmRefund: 'Refund this order? Refunded tickets stop working.',
+    refunds: 'Refunds',
   },
   dash: {
     pickSession: 'Choose an event and a date to see its figures',

@@ -303,6 +303,7 @@ const es: Dict = {
     nav: {
       dashboard: 'Panel',
       events: 'Eventos',
+      orders: 'Pedidos',
       checkin: 'Control de acceso',
       coupons: 'Cupones',
       notifications: 'Notificaciones',
@@ -313,6 +314,17 @@ const es: Dict = {
       audit: 'Registro de auditoría',
       settings: 'Ajustes',
     },
+  },
+  orders: {
+    number: 'Número de pedido',
+    find: 'Buscar',
+    hint: 'Introduce el número de pedido que te muestra el comprador',
+    badNumber: 'Eso no es un número de pedido.',
+    provider: 'Pago',
+    refundAmount: 'Importe a reembolsar ({{currency}}, vacío: todo)',
+    refund: 'Reembolsar',
+    confirmRefund: '¿Reembolsar este pedido? Las entradas reembolsadas dejan de valer.',
+    refunds: 'Reembolsos',
   },
   dash: {
     pickSession: 'Elige un evento y una fecha para ver sus cifras',

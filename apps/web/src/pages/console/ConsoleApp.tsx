@@ -23,6 +23,7 @@ const Users = lazy(() => import('./Users'));
 const Audit = lazy(() => import('./Audit'));
 const Notifications = lazy(() => import('./Notifications'));
 const Checkin = lazy(() => import('./Checkin'));
+const Orders = lazy(() => import('./Orders'));
 const Settings = lazy(() => import('./Settings'));
 
 const ADMIN: Role[] = ['tenant_admin'];
@@ -33,6 +34,7 @@ export const NAV: { to: string; key: string; roles: Role[] }[] = [
   { to: '', key: 'dashboard', roles: ALL },
   { to: 'events', key: 'events', roles: ALL },
   { to: 'checkin', key: 'checkin', roles: ALL },
+  { to: 'orders', key: 'orders', roles: ORG },
   { to: 'coupons', key: 'coupons', roles: ORG },
   { to: 'notifications', key: 'notifications', roles: ORG },
   { to: 'scripts', key: 'scripts', roles: ADMIN },
@@ -133,6 +135,7 @@ export default function ConsoleApp({ slug }: { slug: string }) {
                   <Route path="events/:eventId/sessions/:sid" element={<SessionDetail />} />
                   <Route path="events/:eventId/sessions/:sid/seats/:ttid" element={g(ORG, <SeatEditor />)} />
                   <Route path="checkin" element={<Checkin />} />
+                  <Route path="orders" element={g(ORG, <Orders />)} />
                   <Route path="coupons" element={g(ORG, <Coupons />)} />
                   <Route path="notifications" element={g(ORG, <Notifications />)} />
                   <Route path="scripts" element={g(ADMIN, <Scripts />)} />
