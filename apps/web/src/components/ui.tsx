@@ -207,3 +207,13 @@ export function SecretBox({ label, value, onClose }: { label: string; value: str
     </div>
   );
 }
+
+/** The first stop of the keyboard: jumps over the navigation. */
+export function SkipLink() {
+  const { t } = useTranslation();
+  return (
+    <a className="skip-link" href="#content">
+      {t('common.skip')}
+    </a>
+  );
+}

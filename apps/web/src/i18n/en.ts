@@ -1,6 +1,7 @@
 /** English strings. Spanish (es.ts) must have the same keys (a test checks). */
 const en = {
   common: {
+    skip: 'Skip to content',
     loading: 'Loading…',
     working: 'Working…',
     retry: 'Try again',

@@ -3,6 +3,7 @@ import type { Dict } from './en';
 /** Spanish strings: the same keys as en.ts (the type checks it). */
 const es: Dict = {
   common: {
+    skip: 'Saltar al contenido',
     loading: 'Cargando…',
     working: 'Procesando…',
     retry: 'Reintentar',

@@ -6,7 +6,7 @@ import { TenantProvider } from '../../lib/TenantContext';
 import { CONSOLE_ROLES, hasRole, useSession, type Role } from '../../api/auth';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { LanguageSwitcher } from '../../components/LanguageSwitcher';
-import { Spinner } from '../../components/ui';
+import { SkipLink, Spinner } from '../../components/ui';
 import { LoginForm, logout } from '../AuthForms';
 
 const Dashboard = lazy(() => import('./Dashboard'));
@@ -93,6 +93,7 @@ export default function ConsoleApp({ slug }: { slug: string }) {
   return (
     <TenantProvider slug={slug} base={`/t/${slug}`}>
       <div className="console">
+        <SkipLink />
         <header className="topbar">
           <Link to={base} className="brand">
             🎟 {slug} · {t('console.title')}
@@ -125,7 +126,7 @@ export default function ConsoleApp({ slug }: { slug: string }) {
               </NavLink>
             ))}
           </nav>
-          <main className="console-main">
+          <main className="console-main" id="content" tabIndex={-1}>
             <ErrorBoundary resetKey={loc.pathname}>
               <Suspense fallback={<Spinner />}>
                 <Routes>

@@ -5,6 +5,7 @@ import { TenantProvider, useStorePath, useTenant } from '../../lib/TenantContext
 import { CONSOLE_ROLES, hasRole, useSession } from '../../api/auth';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { LanguageSwitcher } from '../../components/LanguageSwitcher';
+import { SkipLink } from '../../components/ui';
 import { LoginForm, RegisterForm, logout } from '../AuthForms';
 import { EventList } from './EventList';
 import { EventPage } from './EventPage';
@@ -117,7 +118,9 @@ export function StoreApp({ slug, base }: { slug: string; base: string }) {
   return (
     <TenantProvider slug={slug} base={base}>
       <div className="store">
+        <SkipLink />
         <StoreHeader />
+        <div id="content" tabIndex={-1}>
         <ErrorBoundary resetKey={loc.pathname}>
           <Routes>
             <Route index element={<EventList />} />
@@ -133,6 +136,7 @@ export function StoreApp({ slug, base }: { slug: string; base: string }) {
             <Route path="*" element={<NotFoundHere />} />
           </Routes>
         </ErrorBoundary>
+        </div>
       </div>
     </TenantProvider>
   );
