@@ -1,0 +1,73 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { render, screen, waitFor, fireEvent } from '@testing-library/react';
+import { MemoryRouter } from 'react-router';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import i18n from '../../i18n';
+import { App } from '../../App';
+import { checkoutKey } from './CheckoutPage';
+
+const ev = (id: string, title: string) => ({
+  id,
+  owner_id: 'u',
+  title,
+  description: '',
+  category: 'music',
+  venue: 'Arena',
+  status: 'published',
+  starts_at: '2030-06-01T18:00:00Z',
+  ends_at: '2030-06-01T22:00:00Z',
+  timezone: 'Europe/Madrid',
+  created_at: '2030-01-01T00:00:00Z',
+  updated_at: '2030-01-01T00:00:00Z',
+});
+
+function renderAt(path: string) {
+  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={qc}>
+      <MemoryRouter initialEntries={[path]}>
+        <App />
+      </MemoryRouter>
+    </QueryClientProvider>,
+  );
+}
+
+describe('storefront', () => {
+  let fetchMock: ReturnType<typeof vi.fn>;
+  beforeEach(async () => {
+    await i18n.changeLanguage('en');
+    fetchMock = vi.fn(async (req: Request) => {
+      const url = new URL(req.url);
+      const q = url.searchParams.get('q');
+      const items = q ? [ev('e2', 'Rockfest')] : [ev('e1', 'Jazz night'), ev('e2', 'Rockfest')];
+      return new Response(JSON.stringify({ items, total: items.length, page: 1, per_page: 12 }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    });
+    vi.stubGlobal('fetch', fetchMock);
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('lists the tenant’s events with X-Tenant from the path, and searches after a pause', async () => {
+    renderAt('/t/demo');
+    expect(await screen.findByText('Jazz night')).toBeInTheDocument();
+    const first = fetchMock.mock.calls[0][0] as Request;
+    expect(first.headers.get('X-Tenant')).toBe('demo');
+    expect(new URL(first.url).pathname).toBe('/api/v1/events');
+
+    fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'ro' } });
+    fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'roc' } });
+    await waitFor(() => expect(screen.queryByText('Jazz night')).not.toBeInTheDocument());
+    expect(screen.getByText('Rockfest')).toBeInTheDocument();
+    const searched = fetchMock.mock.calls.map((c) => new URL((c[0] as Request).url).searchParams.get('q')).filter(Boolean);
+    // debounced: one request for the final text, none for the keystroke before it
+    expect(searched).toEqual(['roc']);
+  });
+
+  it('keeps one Idempotency-Key per checkout', () => {
+    const a = checkoutKey('hold-1');
+    expect(checkoutKey('hold-1')).toBe(a);
+    expect(checkoutKey('hold-2')).not.toBe(a);
+  });
+});

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what the web front end (apps/web) needs, idempotently:
+#   - node and npm (Debian packages) when missing,
+#   - Debian's chromium when /usr/bin/chromium is missing (for browser tests;
+#     no browser is ever downloaded by Playwright or Puppeteer),
+#   - apps/web/node_modules with `npm ci` when missing or older than
+#     package-lock.json.
+# Usage: scripts/web-deps.sh   (WEB_DEPS_SKIP_CHROMIUM=1 skips the browser)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+web="$root/apps/web"
+
+sudo_() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    sudo_ env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    apt_updated=1
+  fi
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+}
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "web-deps: installing nodejs and npm"
+  apt_install nodejs npm
+fi
+
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+  echo "web-deps: node $(node -v) is too old (Vite needs 20.19+)" >&2
+  exit 1
+fi
+
+if [ "${WEB_DEPS_SKIP_CHROMIUM:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "web-deps: installing chromium"
+  apt_install chromium
+fi
+
+cd "$web"
+stamp="node_modules/.package-lock.json"
+if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  echo "web-deps: npm ci in apps/web"
+  PUPPETEER_SKIP_DOWNLOAD=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+else
+  echo "web-deps: apps/web/node_modules is up to date"
+fi
