@@ -8,7 +8,7 @@ const user = {
   email: 'a@demo.test',
   role: 'attendee',
   display_name: 'A',
-  active: true,
+  active: true, is_member: false,
   created_at: '2030-01-01T00:00:00Z',
   updated_at: '2030-01-01T00:00:00Z',
 } as const;

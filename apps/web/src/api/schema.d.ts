@@ -1765,6 +1765,12 @@ export interface components {
             session_ids?: string[] | null;
             ticket_type_ids?: string[] | null;
             active?: boolean | null;
+            /**
+             * Format: uuid
+             * @description A coupon rule script (kind `coupon`) whose active version decides, per
+             *     line, eligibility and the discount; `null` detaches it.
+             */
+            script_id?: string | null;
         };
         /** @enum {string} */
         CouponKind: "percent" | "fixed";
@@ -1792,6 +1798,11 @@ export interface components {
             session_ids: string[];
             ticket_type_ids: string[];
             active: boolean;
+            /**
+             * Format: uuid
+             * @description The rule script deciding eligibility and discount, if any.
+             */
+            script_id?: string | null;
             /**
              * Format: int32
              * @description Orders that redeemed it (cancelled and expired ones give theirs back).
@@ -2190,6 +2201,8 @@ export interface components {
             created_at: string;
             items: components["schemas"]["OrderItemView"][];
             ticket_ids: string[];
+            /** @description The script versions that priced the order (pricing, coupon rule). */
+            pricing_scripts: components["schemas"]["ScriptUse"][];
         };
         Page_ApiKeyView: {
             items: {
@@ -2328,6 +2341,11 @@ export interface components {
                 session_ids: string[];
                 ticket_type_ids: string[];
                 active: boolean;
+                /**
+                 * Format: uuid
+                 * @description The rule script deciding eligibility and discount, if any.
+                 */
+                script_id?: string | null;
                 /**
                  * Format: int32
                  * @description Orders that redeemed it (cancelled and expired ones give theirs back).
@@ -2639,6 +2657,8 @@ export interface components {
                 phone?: string | null;
                 locale?: string | null;
                 active: boolean;
+                /** @description A member of the tenant (season ticket, club); platform admins never are. */
+                is_member: boolean;
                 /** Format: date-time */
                 last_login_at?: string | null;
                 /** Format: date-time */
@@ -2858,6 +2878,17 @@ export interface components {
             compile_error?: Record<string, never> | null;
             results: Record<string, never>[];
         };
+        /** @description One script version that took part in pricing an order. */
+        ScriptUse: {
+            /** Format: uuid */
+            script_id: string;
+            /** Format: int32 */
+            version: number;
+            /** @description `pricing` or `coupon`. */
+            kind: string;
+            /** @description The pricing script failed and the tenant's fallback sold at base price. */
+            fell_back?: boolean;
+        };
         /** @description A new version of a script. */
         ScriptVersionInput: {
             source: string;
@@ -3045,6 +3076,19 @@ export interface components {
              * @example #f59e0b
              */
             accent_color: string | null;
+            /**
+             * @description When the active pricing script fails at sale time (an error, a limit
+             *     hit, a result out of bounds): `false` (the default) refuses the sale
+             *     with `script_error`; `true` sells at the ticket type's base price.
+             * @default false
+             */
+            pricing_script_fallback: boolean;
+            /**
+             * Format: int32
+             * @description A scripted unit price may be at most the base price times this.
+             * @default 10
+             */
+            script_price_cap: number;
         };
         /** @enum {string} */
         TenantStatus: "active" | "suspended";
@@ -3217,6 +3261,11 @@ export interface components {
             display_name?: null | components["schemas"]["Text"];
             phone?: null | components["schemas"]["Phone"];
             locale?: null | components["schemas"]["Text"];
+            /**
+             * @description A member (season ticket, club): pricing and coupon scripts see it as
+             *     `ctx.buyer.is_member`.
+             */
+            is_member?: boolean | null;
         };
         /** @description The event part of a [`UserEventView`]. */
         UserEventSummary: {
@@ -3263,6 +3312,8 @@ export interface components {
             phone?: string | null;
             locale?: string | null;
             active: boolean;
+            /** @description A member of the tenant (season ticket, club); platform admins never are. */
+            is_member: boolean;
             /** Format: date-time */
             last_login_at?: string | null;
             /** Format: date-time */

@@ -545,6 +545,8 @@ const en = {
     active: 'Active',
     isActive: 'Active',
     isDisabled: 'Disabled',
+    member: 'Member',
+    memberOf: '{{name}} is a member',
     lastLogin: 'Last login',
   },
   audit: {
@@ -581,6 +583,8 @@ const en = {
     stripeAccount: 'Stripe account',
     brandColor: 'Brand colour',
     accentColor: 'Accent colour',
+    scriptPriceCap: 'Scripted price cap (× base price)',
+    scriptFallback: 'When the pricing script fails, sell at the base price',
   },
   checkin: {
     gate: 'Gate',

@@ -547,6 +547,8 @@ const es: Dict = {
     active: 'Activo',
     isActive: 'Activo',
     isDisabled: 'Desactivado',
+    member: 'Socio',
+    memberOf: '{{name}} es socio',
     lastLogin: 'Último acceso',
   },
   audit: {
@@ -583,6 +585,8 @@ const es: Dict = {
     stripeAccount: 'Cuenta de Stripe',
     brandColor: 'Color de marca',
     accentColor: 'Color de acento',
+    scriptPriceCap: 'Tope del precio por script (× precio base)',
+    scriptFallback: 'Si falla el script de precios, vender al precio base',
   },
   checkin: {
     gate: 'Puerta',

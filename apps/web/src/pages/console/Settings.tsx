@@ -15,6 +15,8 @@ interface Values {
   stripe_account_id: string;
   brand_color: string;
   accent_color: string;
+  pricing_script_fallback: boolean;
+  script_price_cap: number;
 }
 
 export default function Settings() {
@@ -32,6 +34,8 @@ export default function Settings() {
         stripe_account_id: q.data.stripe_account_id ?? '',
         brand_color: q.data.brand_color ?? '',
         accent_color: q.data.accent_color ?? '',
+        pricing_script_fallback: q.data.pricing_script_fallback ?? false,
+        script_price_cap: q.data.script_price_cap ?? 10,
       });
   }, [q.data, form]);
   const submit = form.handleSubmit(async (v) => {
@@ -45,13 +49,15 @@ export default function Settings() {
             stripe_account_id: v.stripe_account_id || null,
             brand_color: v.brand_color || null,
             accent_color: v.accent_color || null,
+            pricing_script_fallback: Boolean(v.pricing_script_fallback),
+            script_price_cap: Number(v.script_price_cap),
           },
         }),
       );
       qc.setQueryData(['settings', slug], s);
       toast.success(t('common.saved'));
     } catch (e) {
-      reportFormError(e, form.setError, ['hold_minutes', 'resale_cap_percent', 'payment_provider', 'stripe_account_id', 'brand_color', 'accent_color']);
+      reportFormError(e, form.setError, ['hold_minutes', 'resale_cap_percent', 'payment_provider', 'stripe_account_id', 'brand_color', 'accent_color', 'pricing_script_fallback', 'script_price_cap']);
     }
   });
   if (q.isPending) return <Skeleton lines={6} />;
@@ -71,6 +77,10 @@ export default function Settings() {
         <TextField label={t('settings.stripeAccount')} placeholder="acct_…" error={e.stripe_account_id?.message} {...form.register('stripe_account_id')} />
         <TextField label={t('settings.brandColor')} placeholder="#3b2f8f" error={e.brand_color?.message} {...form.register('brand_color')} />
         <TextField label={t('settings.accentColor')} placeholder="#e0a100" error={e.accent_color?.message} {...form.register('accent_color')} />
+        <TextField label={t('settings.scriptPriceCap')} type="number" min={1} max={100} error={e.script_price_cap?.message} {...form.register('script_price_cap')} />
+        <label className="checkbox">
+          <input type="checkbox" {...form.register('pricing_script_fallback')} /> {t('settings.scriptFallback')}
+        </label>
         <div className="span-2">
           <button className="btn primary" type="submit" disabled={form.formState.isSubmitting}>
             {t('common.save')}

@@ -31,7 +31,7 @@ export function UserTable({
   busy,
 }: {
   users: UserView[];
-  patch: (u: UserView, body: { role?: Role; active?: boolean }) => void;
+  patch: (u: UserView, body: { role?: Role; active?: boolean; is_member?: boolean }) => void;
   busy: boolean;
 }) {
   const { t } = useTranslation();
@@ -43,6 +43,7 @@ export function UserTable({
           <th>{t('auth.email')}</th>
           <th>{t('users.role')}</th>
           <th>{t('users.active')}</th>
+          <th>{t('users.member')}</th>
           <th>{t('users.lastLogin')}</th>
         </tr>
       </thead>
@@ -69,6 +70,12 @@ export function UserTable({
                 {u.active ? <Badge kind="on_sale">{t('users.isActive')}</Badge> : <Badge kind="cancelled">{t('users.isDisabled')}</Badge>}
               </label>
             </td>
+            <td>
+              <label className="checkbox">
+                <input type="checkbox" checked={u.is_member} disabled={busy} onChange={(e) => patch(u, { is_member: e.target.checked })} />
+                <span className="sr-only">{t('users.memberOf', { name: u.display_name })}</span>
+              </label>
+            </td>
             <td>{dateTime(u.last_login_at)}</td>
           </tr>
         ))}
@@ -90,7 +97,7 @@ export default function Users() {
     queryFn: () => call(api.GET('/api/v1/users', { params: { query: { role: role || undefined, page, per_page: 25 } } })),
   });
   const patch = useMutation({
-    mutationFn: ({ id, body }: { id: string; body: { role?: Role; active?: boolean } }) =>
+    mutationFn: ({ id, body }: { id: string; body: { role?: Role; active?: boolean; is_member?: boolean } }) =>
       call(api.PATCH('/api/v1/users/{id}', { params: { path: { id } }, body })),
     onSuccess: () => {
       toast.success(t('common.saved'));
