@@ -1,7 +1,8 @@
 # Taquilla — developer entry points. See README for details.
 #
 #   make run      PostgreSQL (+ Redis if available), migrate, demo data, serve on 127.0.0.1:8080
-#   make test     the whole workspace with cargo-nextest against real PostgreSQL
+#   make test     the whole workspace with cargo-nextest against real PostgreSQL, then the web app's
+#                 checks and its browser end-to-end suite (scripts/web-test.sh)
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
@@ -37,6 +38,7 @@ help:
 
 run:
 	@$(SERVICES); \
+	scripts/web-build.sh || echo "make run: the web app could not be built; serving the APIs only" >&2; \
 	$(CARGO) build -p taquilla; \
 	$(BIN) migrate; \
 	$(BIN) demo; \
@@ -53,7 +55,8 @@ test:
 	else \
 		echo "make test: cargo-nextest unavailable; falling back to cargo test" >&2; \
 		$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS); \
-	fi
+	fi; \
+	TAQUILLA_BIN=$(BIN) scripts/web-test.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

