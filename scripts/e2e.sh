@@ -10,9 +10,12 @@
 #   TAQUILLA_BIN      server binary (default ${CARGO_TARGET_DIR:-target}/debug/taquilla);
 #                     this script never compiles it
 #   DATABASE_URL      its host, port, user and password are used to create a
-#                     throwaway database (default postgres://postgres@127.0.0.1:5432)
+#                     throwaway database (default postgres://postgres@127.0.0.1:5432;
+#                     when nothing answers there, scripts/services.sh is asked)
 #   REDIS_URL         default redis://127.0.0.1:6379, used only when it answers
 #   E2E_HEADED=1      show the browser (needs a display)
+#   E2E_CPU_THROTTLE=4  run every page 4× slower (flakiness hunting)
+#   E2E_TIMEOUT_MS    how long one wait may take (default 30000)
 #   E2E_KEEP=1        keep the database and the server log
 #
 # Each run makes a fresh database taquilla_e2e_<random>, migrates it, creates
@@ -47,6 +50,14 @@ else
 fi
 
 # --- PostgreSQL: a throwaway database on the server of DATABASE_URL --------
+export PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-5}"
+if [[ -z "${DATABASE_URL:-}" ]] &&
+  ! psql "postgres://postgres@127.0.0.1:5432/postgres" -XAtqc 'select 1' >/dev/null 2>&1; then
+  # Nothing on the usual port: let scripts/services.sh find or start one.
+  log "no PostgreSQL at 127.0.0.1:5432: asking scripts/services.sh"
+  svc_env="$("$root/scripts/services.sh")"
+  eval "$svc_env"
+fi
 base_url="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 scheme="${base_url%%://*}"
 rest="${base_url#*://}"
@@ -56,7 +67,6 @@ server_part="${rest%%/*}"
 admin_url="${scheme}://${server_part}/postgres${query}"
 db="taquilla_e2e_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 db_url="${scheme}://${server_part}/${db}${query}"
-export PGCONNECT_TIMEOUT="${PGCONNECT_TIMEOUT:-5}"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/taquilla-e2e.XXXXXX")"
 server_log="$tmp/server.log"
@@ -118,12 +128,13 @@ export TAQUILLA_JWT_SECRET="$(rand 24)"
 export TAQUILLA_RATE_LIMIT=off
 export TAQUILLA_MAIL_DIR="$tmp/mail"
 export TAQUILLA_WORKERS="${TAQUILLA_WORKERS:-2}"
-unset REDIS_URL_USED
 redis="${REDIS_URL:-redis://127.0.0.1:6379}"
 redis_hostport="${redis#*://}"; redis_hostport="${redis_hostport##*@}"; redis_hostport="${redis_hostport%%/*}"
 redis_host="${redis_hostport%%:*}"; redis_port="${redis_hostport##*:}"
 [[ "$redis_port" == "$redis_hostport" ]] && redis_port=6379
-if (exec 3<>"/dev/tcp/$redis_host/$redis_port" && printf 'PING\r\n' >&3 && timeout 2 head -c 5 <&3 | grep -q PONG) 2>/dev/null; then
+if [[ -n "${REDIS_URL:-}" ]] ||
+  (exec 3<>"/dev/tcp/$redis_host/$redis_port" && printf 'PING\r\n' >&3 && timeout 2 head -c 5 <&3 | grep -q PONG) 2>/dev/null; then
+  # An explicit REDIS_URL is used as given (it may need a password to PING).
   export REDIS_URL="$redis"
   log "realtime over Redis at $redis_hostport"
 else

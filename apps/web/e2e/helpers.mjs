@@ -39,6 +39,12 @@ export async function actor(browser, name) {
   context.setDefaultTimeout(TIMEOUT);
   context.setDefaultNavigationTimeout(TIMEOUT * 2);
   const page = await context.newPage();
+  // E2E_CPU_THROTTLE=4: the page runs 4× slower (a slow phone, a loaded machine).
+  const throttle = Number(process.env.E2E_CPU_THROTTLE ?? 0);
+  if (throttle > 1) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle });
+  }
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   page.on('console', (m) => {
@@ -177,7 +183,8 @@ export function journey(t, actors) {
         await fn();
       } catch (e) {
         failed = name;
-        await screenshotAll(actors(), name);
+        const shots = await screenshotAll(actors(), name);
+        if (shots.length && e instanceof Error) e.message += `\n  screenshots:\n    ${shots.join('\n    ')}`;
         throw e;
       }
       console.error(`e2e: ✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);

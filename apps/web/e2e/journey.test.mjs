@@ -156,8 +156,11 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     await map.getByRole('checkbox', { name: /^C6 ·/ }).click();
     await visible(map.getByRole('checkbox', { name: 'C6 · Left out' }));
     await textContains(page.locator('.sticky-bar'), '17 seats');
+    const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith(`/seats`));
     await page.getByRole('button', { name: 'Save seat map' }).click();
-    await visible(page.getByText('Seat map saved (17 seats).'));
+    assert.equal((await saved).status(), 200, 'the seat map is saved');
+    // (Toasts such as "Seat map saved" vanish after a few seconds: the lasting
+    // result — the section's capacity, below — is what is checked.)
 
     // Back to the date: the section's capacity comes from the map.
     await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Date' }).click();
@@ -257,7 +260,6 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
 
     await p.getByLabel('Coupon code').fill(coupon.code.toLowerCase());
     await p.getByRole('button', { name: 'Apply' }).click();
-    await visible(p.getByText('Coupon applied.'));
     await textContains(summary, ['Discount', new RegExp(coupon.code, 'i'), '−€10.00', /Total\s*€30\.00/]);
     await textContains(p.getByRole('heading', { name: 'Payment' }).locator('..'), 'Pay at the door');
 
@@ -312,7 +314,6 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     await form.getByLabel('Password').fill(door.password);
     await form.getByLabel('Role').selectOption({ label: 'Door staff' });
     await form.getByRole('button', { name: 'Create' }).click();
-    await visible(o.getByText('User created.'));
     const row = o.getByRole('row').filter({ hasText: door.email });
     await visible(row);
     assert.equal(await row.getByRole('combobox').inputValue(), 'staff');
@@ -348,9 +349,9 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     await p.getByLabel('Ticket code').fill(state.ticketCode);
     await p.getByRole('button', { name: 'Check in' }).click();
     const used = p.getByRole('alert').filter({ hasText: 'ALREADY USED' });
-    await textContains(used, ['ALREADY USED', `at gate ${GATE}`, `by ${door.name}`]);
+    // When (a date and a time, not "—") and where the ticket was first used, and by whom.
+    await textContains(used, ['ALREADY USED', /Checked in \w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M at gate North door/, `by ${door.name}`]);
     assert.match(await used.getAttribute('class'), /verdict-no/);
-    assert.doesNotMatch(await used.innerText(), /Checked in —/, 'the time of the first entry is shown');
   });
 
   await step('the admin sees the sale on the dashboard and the trail in the audit log', async () => {
