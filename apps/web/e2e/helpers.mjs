@@ -188,6 +188,8 @@ export function journey(t, actors) {
         throw e;
       }
       console.error(`e2e: ✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      // E2E_SCREENSHOTS=always: a picture of every page after every step, to look at.
+      if (process.env.E2E_SCREENSHOTS === 'always') await screenshotAll(actors(), `ok ${name}`);
     });
   };
 }

@@ -288,8 +288,16 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     await visible(p.getByRole('img', { name: 'QR code of ticket 1' }));
   });
 
-  await step('the ticket and its QR are in “My tickets”', async () => {
+  await step('the buyer logs out and in again; the ticket and its QR are in “My tickets”', async () => {
     const p = people.buyer.page;
+    await p.getByRole('button', { name: 'Log out' }).click();
+    await visible(p.getByRole('heading', { name: 'Upcoming events' }));
+    assert.equal(await p.getByRole('link', { name: 'My tickets' }).count(), 0, 'logged out');
+    await p.getByRole('link', { name: 'Log in' }).click();
+    await visible(p.getByRole('heading', { name: 'Log in' }));
+    await p.getByLabel('E-mail').fill(buyer.email);
+    await p.getByLabel('Password').fill(buyer.password);
+    await p.getByRole('button', { name: 'Log in' }).click();
     await p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My tickets' }).click();
     await visible(p.getByRole('heading', { name: 'My tickets' }));
     const card = p.getByRole('listitem').filter({ hasText: event.title });
