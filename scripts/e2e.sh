@@ -13,10 +13,12 @@
 #                     throwaway database (default postgres://postgres@127.0.0.1:5432;
 #                     when nothing answers there, scripts/services.sh is asked)
 #   REDIS_URL         default redis://127.0.0.1:6379, used only when it answers
+#   E2E_NO_REDIS=1    no Redis: live changes go through PostgreSQL LISTEN/NOTIFY
 #   E2E_HEADED=1      show the browser (needs a display)
 #   E2E_CPU_THROTTLE=4  run every page 4× slower (flakiness hunting)
 #   E2E_TIMEOUT_MS    how long one wait may take (default 30000)
 #   E2E_KEEP=1        keep the database and the server log
+#   E2E_SCREENSHOTS=always  screenshots after every step, not only on failure
 #
 # Each run makes a fresh database taquilla_e2e_<random>, migrates it, creates
 # a platform admin, starts `taquilla serve` on a free port, runs
@@ -132,7 +134,10 @@ redis="${REDIS_URL:-redis://127.0.0.1:6379}"
 redis_hostport="${redis#*://}"; redis_hostport="${redis_hostport##*@}"; redis_hostport="${redis_hostport%%/*}"
 redis_host="${redis_hostport%%:*}"; redis_port="${redis_hostport##*:}"
 [[ "$redis_port" == "$redis_hostport" ]] && redis_port=6379
-if [[ -n "${REDIS_URL:-}" ]] ||
+if [[ "${E2E_NO_REDIS:-0}" == 1 ]]; then
+  unset REDIS_URL
+  log "E2E_NO_REDIS=1: realtime over PostgreSQL LISTEN/NOTIFY"
+elif [[ -n "${REDIS_URL:-}" ]] ||
   (exec 3<>"/dev/tcp/$redis_host/$redis_port" && printf 'PING\r\n' >&3 && timeout 2 head -c 5 <&3 | grep -q PONG) 2>/dev/null; then
   # An explicit REDIS_URL is used as given (it may need a password to PING).
   export REDIS_URL="$redis"
