@@ -183,12 +183,15 @@ function Onboard() {
               ← {t('common.prev')}
             </button>
           )}
+          {/* Distinct keys: React must not turn the clicked "Next" button into
+              the submit button while the click is still being handled (the
+              form would be sent at once, skipping the review). */}
           {step < 2 ? (
-            <button type="button" className="btn primary" onClick={() => void next()}>
+            <button key="next" type="button" className="btn primary" onClick={() => void next()}>
               {t('common.next')} →
             </button>
           ) : (
-            <button type="submit" className="btn primary" disabled={form.formState.isSubmitting}>
+            <button key="submit" type="submit" className="btn primary" disabled={form.formState.isSubmitting}>
               {form.formState.isSubmitting ? t('common.working') : t('admin.create')}
             </button>
           )}

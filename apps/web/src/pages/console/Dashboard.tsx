@@ -13,7 +13,7 @@ type TicketTypeView = components['schemas']['TicketTypeView'];
 
 function Stat({ label, value }: { label: string; value: string | number }) {
   return (
-    <div className="stat">
+    <div className="stat" role="group" aria-label={label}>
       <div className="stat-value">{value}</div>
       <div className="stat-label">{label}</div>
     </div>
@@ -24,13 +24,17 @@ function SessionCharts({ sid }: { sid: string }) {
   const { t } = useTranslation();
   const { api, slug } = useTenant();
   const qc = useQueryClient();
+  // Figures are fetched afresh whenever the dashboard opens (staleTime 0):
+  // what other pages cached a moment ago may predate a sale.
   const types = useQuery({
     queryKey: ['ticket-types', slug, sid],
     queryFn: () => call(api.GET('/api/v1/sessions/{sid}/ticket-types', { params: { path: { sid } } })),
+    staleTime: 0,
   });
   const stats = useQuery({
     queryKey: ['checkin-stats', slug, sid],
     queryFn: () => call(api.GET('/api/v1/sessions/{sid}/checkin-stats', { params: { path: { sid } } })),
+    staleTime: 0,
     refetchInterval: 15_000,
   });
   useAvailabilityChanges(slug, sid, (c) => {
@@ -120,8 +124,10 @@ function CouponSummary() {
   const { t } = useTranslation();
   const { api, slug } = useTenant();
   const q = useQuery({
-    queryKey: ['coupons', slug, 1],
+    // Not ['coupons', slug, 1]: that is the coupons page's first page (25 rows).
+    queryKey: ['coupons', slug, 'summary'],
     queryFn: () => call(api.GET('/api/v1/coupons', { params: { query: { per_page: 100 } } })),
+    staleTime: 0,
   });
   if (q.isPending) return <Skeleton lines={3} />;
   if (q.isError) return <ErrorView error={q.error} />;

@@ -47,6 +47,9 @@ export default function Orders() {
     onSuccess: (o) => {
       qc.setQueryData(key, o);
       void qc.invalidateQueries({ queryKey: ['refunds', slug, id] });
+      // A payment, a cancellation or a refund changes what is sold.
+      void qc.invalidateQueries({ queryKey: ['ticket-types', slug] });
+      void qc.invalidateQueries({ queryKey: ['checkin-stats', slug] });
       setAmount('');
       toast.success(t('common.saved'));
     },

@@ -130,7 +130,7 @@ export default function Users() {
         </button>
       </div>
       {creating && (
-        <form className="panel form grid-form" onSubmit={create} noValidate>
+        <form className="panel form grid-form" onSubmit={create} noValidate aria-label={t('users.new')}>
           <TextField label={t('auth.displayName')} error={err('display_name')} {...form.register('display_name')} />
           <TextField label={t('auth.email')} type="email" error={err('email')} {...form.register('email')} />
           <TextField label={t('auth.password')} type="password" autoComplete="new-password" hint={t('auth.passwordHint')} error={err('password')} {...form.register('password')} />
