@@ -18,6 +18,7 @@ use crate::routes;
         (name = "webhooks", description = "Outgoing Standard Webhooks: endpoints, messages, attempts"),
         (name = "api-keys", description = "Keys for partner systems, with scopes"),
         (name = "coupons", description = "Coupons, their usage, and previews on a cart"),
+        (name = "reports", description = "Sales reports for dashboards"),
         (name = "scripts", description = "Tenant pricing and coupon scripts (Rhai): versions, tests, activation")
     ),
 )]

@@ -30,6 +30,7 @@ pub fn required(method: &Method, path: &str) -> Option<Scope> {
         ["quotes"] | ["coupons", _, "check"] => Some(OrdersRead),
         ["coupons", ..] => rw(EventsRead, EventsWrite),
         ["webhooks", ..] => Some(WebhooksManage),
+        ["reports", ..] => Some(OrdersRead),
         _ => None,
     }
 }

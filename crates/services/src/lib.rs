@@ -17,6 +17,7 @@ pub mod orders;
 pub mod payments;
 pub mod quotes;
 pub mod registrations;
+pub mod reports;
 pub mod resale;
 pub mod scripts;
 pub mod search;

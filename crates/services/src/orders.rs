@@ -860,3 +860,106 @@ pub(crate) fn paid_with(p: PaidWith) -> ProviderKind {
         PaidWith::Stripe => ProviderKind::Stripe,
     }
 }
+
+/// Which orders a listing shows.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OrderFilter {
+    /// `pending`, `paid`, `expired`, `cancelled` or `refunded`.
+    pub status: Option<String>,
+    pub session_id: Option<Uuid>,
+    /// Only the caller's own orders (the default for anyone who may not
+    /// handle other people's payments).
+    pub mine: Option<bool>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+/// An order in a listing: what it is for and where it stands.
+#[derive(Debug, Clone, Serialize, ToSchema, FromQueryResult)]
+pub struct OrderSummary {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub buyer_email: Option<String>,
+    pub session_id: Uuid,
+    pub event_id: Uuid,
+    pub event_title: String,
+    pub session_starts_at: DateTime<Utc>,
+    pub status: String,
+    pub total_minor: i64,
+    pub discount_minor: i64,
+    pub refunded_minor: i64,
+    pub currency: String,
+    pub provider: String,
+    pub tickets: i64,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl App {
+    /// Orders, newest first: tenant admins see the tenant's, organizers
+    /// their events', everyone else (and `mine=true`) their own.
+    pub async fn list_orders(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        f: OrderFilter,
+    ) -> Result<taquilla_core::page::Page<OrderSummary>> {
+        let page = taquilla_core::page::PageRequest::new(f.page, f.per_page)?;
+        if let Some(s) = &f.status {
+            if !["pending", "paid", "expired", "cancelled", "refunded"].contains(&s.as_str()) {
+                return Err(Error::validation(
+                    "status",
+                    "invalid_status",
+                    "pending, paid, expired, cancelled or refunded",
+                ));
+            }
+        }
+        // Buyers (and `mine`): their orders. Organizers: their events' orders.
+        // Tenant admins: every order.
+        let handles = actor.can(Permission::ConfirmPayments) && f.mine != Some(true);
+        let buyer = (!handles).then_some(actor.user_id);
+        let owner = (handles && !actor.can(Permission::ViewAnyAttendance)).then_some(actor.user_id);
+        const FROM: &str =
+            "FROM orders o JOIN sessions se ON se.id = o.session_id JOIN events e ON e.id = se.event_id \
+             LEFT JOIN users u ON u.id = o.user_id \
+             WHERE ($1::uuid IS NULL OR o.user_id = $1) AND ($2::text IS NULL OR o.status = $2) \
+               AND ($3::uuid IS NULL OR o.session_id = $3) AND ($4::uuid IS NULL OR e.owner_id = $4)";
+        let args = || -> Vec<sea_orm::Value> {
+            vec![buyer.into(), f.status.clone().into(), f.session_id.into(), owner.into()]
+        };
+        #[derive(FromQueryResult)]
+        struct N {
+            n: i64,
+        }
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let total = N::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT count(*) AS n {FROM}"),
+            args(),
+        ))
+        .one(&*tx)
+        .await?
+        .map_or(0, |n| n.n.max(0) as u64);
+        let mut values = args();
+        values.extend([(page.per_page as i64).into(), (page.offset() as i64).into()]);
+        let rows = OrderSummary::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!(
+                "SELECT o.id, o.user_id, u.email AS buyer_email, o.session_id, e.id AS event_id, e.title AS event_title, \
+                   se.starts_at AS session_starts_at, o.status, o.total_minor, o.discount_minor, o.refunded_minor, \
+                   o.currency, o.provider, \
+                   (SELECT coalesce(sum(i.quantity), 0) FROM order_items i WHERE i.order_id = o.id)::bigint AS tickets, \
+                   o.expires_at, o.paid_at, o.created_at \
+                 {FROM} ORDER BY o.created_at DESC, o.id DESC LIMIT $5 OFFSET $6"
+            ),
+            values,
+        ))
+        .all(&*tx)
+        .await?;
+        tx.commit().await?;
+        Ok(taquilla_core::page::Page::new(rows, total, page))
+    }
+}

@@ -17,6 +17,7 @@ mod payments;
 mod ratelimit;
 mod realtime;
 mod registrations;
+mod reports;
 mod resale;
 mod roles;
 mod scripts;

@@ -634,7 +634,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Orders, newest first. Tenant admins see every order of the tenant,
+         *     organizers the orders of their events; anyone else, and `mine=true`,
+         *     their own.
+         */
+        get: operations["orders_list"];
         put?: never;
         /**
          * Places an order from a hold, or directly from items. Free orders are paid
@@ -770,6 +775,23 @@ export interface paths {
          *     exactly as `POST /orders` will charge it. Reserves nothing.
          */
         post: operations["orders_quote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Paid sales per day (UTC) and currency, totals, and the top 5 events. */
+        get: operations["reports_sales"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2155,6 +2177,38 @@ export interface components {
              */
             base_price_minor?: number | null;
         };
+        /** @description An order in a listing: what it is for and where it stands. */
+        OrderSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            user_id: string;
+            buyer_email?: string | null;
+            /** Format: uuid */
+            session_id: string;
+            /** Format: uuid */
+            event_id: string;
+            event_title: string;
+            /** Format: date-time */
+            session_starts_at: string;
+            status: string;
+            /** Format: int64 */
+            total_minor: number;
+            /** Format: int64 */
+            discount_minor: number;
+            /** Format: int64 */
+            refunded_minor: number;
+            currency: string;
+            provider: string;
+            /** Format: int64 */
+            tickets: number;
+            /** Format: date-time */
+            expires_at?: string | null;
+            /** Format: date-time */
+            paid_at?: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
         OrderView: {
             /** Format: uuid */
             id: string;
@@ -2566,6 +2620,45 @@ export interface components {
             /** Format: int64 */
             per_page: number;
         };
+        Page_OrderSummary: {
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                user_id: string;
+                buyer_email?: string | null;
+                /** Format: uuid */
+                session_id: string;
+                /** Format: uuid */
+                event_id: string;
+                event_title: string;
+                /** Format: date-time */
+                session_starts_at: string;
+                status: string;
+                /** Format: int64 */
+                total_minor: number;
+                /** Format: int64 */
+                discount_minor: number;
+                /** Format: int64 */
+                refunded_minor: number;
+                currency: string;
+                provider: string;
+                /** Format: int64 */
+                tickets: number;
+                /** Format: date-time */
+                expires_at?: string | null;
+                /** Format: date-time */
+                paid_at?: string | null;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+        };
         Page_ScriptView: {
             items: {
                 /** Format: uuid */
@@ -2842,6 +2935,41 @@ export interface components {
         };
         /** @enum {string} */
         Role: "platform_admin" | "tenant_admin" | "organizer" | "staff" | "attendee";
+        /** @description One day's paid sales in one currency. */
+        SalesDay: {
+            /** Format: date */
+            day: string;
+            currency: string;
+            /** Format: int64 */
+            orders: number;
+            /** Format: int64 */
+            tickets: number;
+            /**
+             * Format: int64
+             * @description Paid less refunded, in minor units.
+             */
+            revenue_minor: number;
+        };
+        SalesReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            /** @description Days with sales only, oldest first. */
+            days: components["schemas"]["SalesDay"][];
+            totals: components["schemas"]["SalesTotal"][];
+            /** @description Up to 5 events by revenue, then tickets. */
+            top_events: components["schemas"]["TopEvent"][];
+        };
+        SalesTotal: {
+            currency: string;
+            /** Format: int64 */
+            orders: number;
+            /** Format: int64 */
+            tickets: number;
+            /** Format: int64 */
+            revenue_minor: number;
+        };
         /**
          * @description What an API key may do. A person's session has no scopes: its role decides.
          * @enum {string}
@@ -3253,6 +3381,16 @@ export interface components {
             /** @description Absent for platform admins, who log in again instead. */
             refresh_token?: string | null;
             user: components["schemas"]["UserView"];
+        };
+        TopEvent: {
+            /** Format: uuid */
+            event_id: string;
+            title: string;
+            currency: string;
+            /** Format: int64 */
+            tickets: number;
+            /** Format: int64 */
+            revenue_minor: number;
         };
         /** @description What an administrator may change on a user. */
         UserAdminPatch: {
@@ -5914,6 +6052,64 @@ export interface operations {
             };
         };
     };
+    orders_list: {
+        parameters: {
+            query?: {
+                /** @description `pending`, `paid`, `expired`, `cancelled` or `refunded`. */
+                status?: string;
+                session_id?: string;
+                /**
+                 * @description Only the caller's own orders (the default for anyone who may not
+                 *     handle other people's payments).
+                 */
+                mine?: boolean;
+                page?: number;
+                per_page?: number;
+            };
+            header?: {
+                /** @description Tenant slug; may instead come from the host's subdomain. */
+                "X-Tenant"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OrderSummary"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem document with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     ticketing_create_2: {
         parameters: {
             query?: never;
@@ -6282,6 +6478,58 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem document with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reports_sales: {
+        parameters: {
+            query?: {
+                /** @description First day (UTC), inclusive; default 29 days before `to`. */
+                from?: string;
+                /** @description Last day (UTC), inclusive; default today. */
+                to?: string;
+            };
+            header?: {
+                /** @description Tenant slug; may instead come from the host's subdomain. */
+                "X-Tenant"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SalesReport"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

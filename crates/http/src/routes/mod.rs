@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod registrations;
+pub mod reports;
 pub mod resale;
 pub mod scripts;
 pub mod sessions;
@@ -41,6 +42,7 @@ pub const FEATURES: &[Feature] = &[
     (coupons::configure, <coupons::Doc as utoipa::OpenApi>::openapi),
     (scripts::configure, <scripts::Doc as utoipa::OpenApi>::openapi),
     (bulk::configure, <bulk::Doc as utoipa::OpenApi>::openapi),
+    (reports::configure, <reports::Doc as utoipa::OpenApi>::openapi),
 ];
 
 use serde::Deserialize;

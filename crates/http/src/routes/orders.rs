@@ -3,22 +3,22 @@ use serde::Deserialize;
 use taquilla_core::settings::TenantSettings;
 use taquilla_core::Error;
 use taquilla_services::holds::ItemInput;
-use taquilla_services::orders::{IdempotencyKey, OrderInput, OrderItemView, OrderView};
+use taquilla_services::orders::{IdempotencyKey, OrderFilter, OrderInput, OrderItemView, OrderSummary, OrderView};
 use taquilla_services::App;
 use utoipa::{OpenApi, ToSchema};
 use uuid::Uuid;
 
-use crate::extract::{Authed, Json};
+use crate::extract::{Authed, Json, Query};
 use crate::problem::{ApiResult, Problem};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(create).service(get_one).service(cancel).service(pay).service(buy);
+    cfg.service(list).service(create).service(get_one).service(cancel).service(pay).service(buy);
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(create, get_one, cancel, pay, buy),
-    components(schemas(OrderInput, OrderView, OrderItemView, BuyInput))
+    paths(list, create, get_one, cancel, pay, buy),
+    components(schemas(OrderInput, OrderView, OrderItemView, OrderSummary, BuyInput))
 )]
 pub struct Doc;
 
@@ -32,6 +32,16 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<Idempotency
             Ok(Some(IdempotencyKey::parse(s)?))
         }
     }
+}
+
+/// Orders, newest first. Tenant admins see every order of the tenant,
+/// organizers the orders of their events; anyone else, and `mine=true`,
+/// their own.
+#[utoipa::path(tag = "orders", params(OrderFilter),
+    responses((status = 200, body = taquilla_core::page::Page<OrderSummary>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[get("/orders")]
+pub async fn list(app: web::Data<App>, a: Authed, Query(f): Query<OrderFilter>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.list_orders(&a.actor, a.tenant.id, f).await?))
 }
 
 fn placed(order: OrderView, created: bool) -> HttpResponse {
