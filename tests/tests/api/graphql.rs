@@ -179,10 +179,12 @@ async fn graphql_buying_flow_from_event_to_checked_in_ticket() {
     let r = buyer(place, json!({"input": other, "key": "k-1"})).await;
     assert_eq!(error(&r, "idempotency_key_reused")["field"], "idempotencyKey");
 
-    let paid = data(
-        buyer("mutation($id: UUID!) { payOrder(id: $id) { status ticketIds } }", json!({"id": first["order"]["id"]}))
-            .await,
-    );
+    // The buyer cannot confirm a pay-at-the-door payment; the box office can.
+    let r = buyer("mutation($id: UUID!) { payOrder(id: $id) { status } }", json!({"id": first["order"]["id"]})).await;
+    error(&r, "forbidden");
+    let paid =
+        org("mutation($id: UUID!) { payOrder(id: $id) { status ticketIds } }", json!({"id": first["order"]["id"]}))
+            .await;
     assert_eq!(paid["payOrder"]["status"], "paid");
     assert_eq!(paid["payOrder"]["ticketIds"].as_array().unwrap().len(), 3);
     let d = data(buyer("query($id: UUID!) { order(id: $id) { status } }", json!({"id": first["order"]["id"]})).await);

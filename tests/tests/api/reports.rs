@@ -54,7 +54,7 @@ async fn sales_reports_and_order_lists_follow_roles() {
                 )
                 .await
                 .ok(201);
-            t.post(fx, Some(&tok), &format!("/api/v1/orders/{}/pay", sid(&o)), json!({})).await.ok(200);
+            t.post(fx, Some(&fx.admin_token), &format!("/api/v1/orders/{}/pay", sid(&o)), json!({})).await.ok(200);
             sid(&o)
         }
     };

@@ -27,7 +27,7 @@ async fn resale_moves_the_ticket_and_kills_the_sellers_qr() {
         )
         .await
         .ok(201);
-    t.post(&s.t, Some(&seller), &format!("/api/v1/orders/{}/pay", id(&order)), json!({})).await.ok(200);
+    t.post(&s.t, Some(&s.organizer), &format!("/api/v1/orders/{}/pay", id(&order)), json!({})).await.ok(200);
     let mine = t.get(&s.t, Some(&seller), "/api/v1/users/me/tickets").await.ok(200);
     let ticket = &mine["items"][0];
     let old_token = ticket["token"].as_str().unwrap().to_owned();

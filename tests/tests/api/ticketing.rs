@@ -183,7 +183,9 @@ async fn seat_maps_holds_and_seat_ownership() {
         (order["status"].as_str(), order["total_minor"].as_i64(), order["provider"].as_str()),
         (Some("pending"), Some(10_000), Some("manual"))
     );
-    let paid = t.post(&s.t, Some(&ana), &format!("/api/v1/orders/{}/pay", id(&order)), json!({})).await.ok(200);
+    // The buyer cannot mark it paid: the box office (an organizer) does.
+    t.post(&s.t, Some(&ana), &format!("/api/v1/orders/{}/pay", id(&order)), json!({})).await.problem(403, "forbidden");
+    let paid = t.post(&s.t, Some(&s.organizer), &format!("/api/v1/orders/{}/pay", id(&order)), json!({})).await.ok(200);
     assert_eq!(paid["status"], "paid");
     assert_eq!(paid["ticket_ids"].as_array().unwrap().len(), 2);
     let c = t.get(&s.t, None, &format!("/api/v1/sessions/{}/seats", s.session_id)).await.ok(200);
@@ -427,7 +429,7 @@ async fn idempotency_keys_replay_and_refuse_other_bodies() {
         late["id"].as_str().unwrap()
     ))
     .await;
-    t.post(&s.t, Some(&bob), &format!("/api/v1/orders/{}/pay", late["id"].as_str().unwrap()), json!({}))
+    t.post(&s.t, Some(&s.organizer), &format!("/api/v1/orders/{}/pay", late["id"].as_str().unwrap()), json!({}))
         .await
         .problem(409, "order_expired");
     assert_eq!(t.get(&s.t, None, &format!("/api/v1/ticket-types/{}", id(&ga))).await.ok(200)["held"], 0);

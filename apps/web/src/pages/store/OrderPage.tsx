@@ -23,15 +23,6 @@ export function OrderPage() {
     queryKey: key,
     queryFn: () => call(api.GET('/api/v1/orders/{id}', { params: { path: { id: orderId } } })),
   });
-  const pay = useMutation({
-    mutationFn: () => call(api.POST('/api/v1/orders/{id}/pay', { params: { path: { id: orderId } } })),
-    onSuccess: (o) => {
-      qc.setQueryData(key, o);
-      void qc.invalidateQueries({ queryKey: ['my-tickets', slug] });
-      toast.success(t('order.paidToast'));
-    },
-    onError: toastError,
-  });
   const cancel = useMutation({
     mutationFn: () => call(api.POST('/api/v1/orders/{id}/cancel', { params: { path: { id: orderId } } })),
     onSuccess: (o) => {
@@ -84,9 +75,6 @@ export function OrderPage() {
               <h2>{t('order.payAtDoor')}</h2>
               <p>{t('order.payAtDoorText')}</p>
               <div className="row">
-                <button className="btn primary" disabled={pay.isPending} onClick={() => pay.mutate()}>
-                  {t('order.confirmPayment')}
-                </button>
                 <button className="btn danger" disabled={cancel.isPending} onClick={() => cancel.mutate()}>
                   {t('order.cancel')}
                 </button>
