@@ -374,6 +374,11 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     await textContains(stat('Capacity'), /^\s*17\b/);
     await textContains(stat('Checked in'), /^\s*1\b/);
     await textContains(stat('Revenue (face value)'), '€40.00');
+    // The sales report: what was paid (after the coupon), and the event on top.
+    await textContains(stat('Revenue (30 days)'), '€30.00');
+    await textContains(stat('Tickets (30 days)'), /^\s*1\b/);
+    await visible(o.getByRole('heading', { name: 'Sales over time' }));
+    await textContains(o.locator('.top-events li').first(), event.title);
     await visible(o.getByRole('heading', { name: 'Coupon uses' }));
 
     await nav.getByRole('link', { name: 'Audit log' }).click();

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { call } from '../../api/client';
 import type { components } from '../../api/schema';
 import { useAvailabilityChanges } from '../../api/live';
@@ -120,6 +120,62 @@ function SessionCharts({ sid }: { sid: string }) {
   );
 }
 
+/** Paid sales of the last 30 days (GET /reports/sales): revenue and tickets
+ * per day, and the best-selling events. Organizers see their own events. */
+function SalesOverview() {
+  const { t } = useTranslation();
+  const { api, slug } = useTenant();
+  const q = useQuery({
+    queryKey: ['sales-report', slug],
+    queryFn: () => call(api.GET('/api/v1/reports/sales')),
+    staleTime: 0,
+  });
+  if (q.isPending) return <Skeleton lines={6} />;
+  if (q.isError) return <ErrorView error={q.error} retry={() => void q.refetch()} />;
+  const r = q.data;
+  const total = r.totals[0];
+  if (!total) return <Empty title={t('dash.noSales')} />;
+  const days = r.days
+    .filter((d) => d.currency === total.currency)
+    .map((d) => ({ day: d.day, revenue: d.revenue_minor / 100, tickets: d.tickets }));
+  return (
+    <>
+      <div className="stats">
+        <Stat label={t('dash.revenue30')} value={money(total.revenue_minor, total.currency)} />
+        <Stat label={t('dash.orders30')} value={total.orders} />
+        <Stat label={t('dash.tickets30')} value={total.tickets} />
+      </div>
+      <div className="charts">
+        <section className="panel chart">
+          <h2>{t('dash.salesOverTime')}</h2>
+          <ResponsiveContainer width="100%" height={240}>
+            <LineChart data={days}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="day" />
+              <YAxis yAxisId="revenue" />
+              <YAxis yAxisId="tickets" orientation="right" allowDecimals={false} />
+              <Tooltip />
+              <Legend />
+              <Line yAxisId="revenue" dataKey="revenue" name={`${t('dash.revenueLine')} (${total.currency})`} stroke="#2563eb" />
+              <Line yAxisId="tickets" dataKey="tickets" name={t('dash.tickets')} stroke="#16a34a" />
+            </LineChart>
+          </ResponsiveContainer>
+        </section>
+        <section className="panel chart">
+          <h2>{t('dash.topEvents')}</h2>
+          <ol className="top-events">
+            {r.top_events.map((e) => (
+              <li key={`${e.event_id}-${e.currency}`}>
+                {e.title} — {money(e.revenue_minor, e.currency)} · {t('dash.ticketsCount', { count: e.tickets })}
+              </li>
+            ))}
+          </ol>
+        </section>
+      </div>
+    </>
+  );
+}
+
 function CouponSummary() {
   const { t } = useTranslation();
   const { api, slug } = useTenant();
@@ -153,6 +209,7 @@ export default function Dashboard() {
   return (
     <div>
       <h1>{t('console.nav.dashboard')}</h1>
+      {can.organize && <SalesOverview />}
       <SessionPicker eventId={pick.eventId} sessionId={pick.sessionId} onChange={setPick} />
       {pick.sessionId ? <SessionCharts sid={pick.sessionId} /> : <Empty title={t('dash.pickSession')} />}
       {can.organize && (
