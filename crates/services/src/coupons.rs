@@ -107,6 +107,13 @@ const COLUMNS: &str = "id, code, description, kind, value, currency, valid_from,
      (SELECT coalesce(sum(r.discount_minor), 0)::bigint FROM coupon_redemptions r WHERE r.coupon_id = coupons.id) \
        AS discount_given_minor, created_at, updated_at";
 
+/// The same, with the limit counter as `uses` (exact for coupons with a
+/// limit, which are the only ones it is checked for): what an order reads,
+/// without aggregating every redemption on the way.
+const RULE_COLUMNS: &str = "id, code, description, kind, value, currency, valid_from, valid_until, max_uses, \
+     max_uses_per_user, min_quantity, event_ids, session_ids, ticket_type_ids, active, script_id, uses, \
+     discount_given_minor, created_at, updated_at";
+
 /// A coupon as an order sees it: what it applies to and how much it takes off.
 pub(crate) struct Coupon {
     pub view: CouponView,
@@ -380,21 +387,29 @@ fn duplicate(e: sea_orm::DbErr) -> Error {
 }
 
 async fn find(tx: &TenantTx, filter: &str, arg: sea_orm::Value) -> Result<Option<CouponView>> {
+    find_with(tx, COLUMNS, filter, arg).await
+}
+
+async fn find_with(tx: &TenantTx, columns: &str, filter: &str, arg: sea_orm::Value) -> Result<Option<CouponView>> {
     Ok(CouponView::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        format!("SELECT {COLUMNS} FROM coupons WHERE {filter} AND deleted_at IS NULL"),
+        format!("SELECT {columns} FROM coupons WHERE {filter} AND deleted_at IS NULL"),
         [arg],
     ))
     .one(&**tx)
     .await?)
 }
 
-/// The coupon with this code (any case), and how often `user_id` used it.
+/// The coupon with this code (any case), and how often `user_id` used it
+/// (counted only when a per-buyer limit makes it matter).
 pub(crate) async fn by_code(tx: &TenantTx, code: &str, user_id: Uuid) -> Result<(Coupon, i64)> {
-    let view = find(tx, "code_key = $1", code_key(code).into()).await?.ok_or_else(|| {
+    let view = find_with(tx, RULE_COLUMNS, "code_key = $1", code_key(code).into()).await?.ok_or_else(|| {
         Error::new(ErrorKind::Validation, "unknown_coupon", "no such coupon").with_field("coupon_code")
     })?;
-    let uses = user_uses(tx, view.id, user_id).await?;
+    let uses = match view.max_uses_per_user {
+        Some(_) => user_uses(tx, view.id, user_id).await?,
+        None => 0,
+    };
     Ok((Coupon { view }, uses))
 }
 
@@ -434,34 +449,36 @@ pub(crate) async fn redeem(
 ) -> Result<()> {
     #[derive(FromQueryResult)]
     struct Limits {
-        max_uses: Option<i32>,
         max_uses_per_user: Option<i32>,
+    }
+    // No limit: the redemption row, under the coupon's key-share lock, in
+    // one statement. Nothing inserted: the coupon has a limit (or was just
+    // deactivated), and the counted path below decides.
+    let unlimited = tx
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO coupon_redemptions (order_id, coupon_id, user_id, discount_minor) \
+             SELECT $1, id, $3, $4 FROM coupons WHERE id = $2 AND active AND deleted_at IS NULL \
+               AND max_uses IS NULL AND max_uses_per_user IS NULL FOR KEY SHARE",
+            [order_id.into(), coupon_id.into(), user_id.into(), discount_minor.into()],
+        ))
+        .await?;
+    if unlimited.rows_affected() == 1 {
+        return Ok(());
     }
     let limits = Limits::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT max_uses, max_uses_per_user FROM coupons WHERE id = $1 AND active AND deleted_at IS NULL \
-         FOR KEY SHARE",
-        [coupon_id.into()],
+        "UPDATE coupons SET uses = uses + 1, discount_given_minor = discount_given_minor + $2, updated_at = now() \
+         WHERE id = $1 AND active AND deleted_at IS NULL AND (max_uses IS NULL OR uses < max_uses) \
+         RETURNING max_uses_per_user",
+        [coupon_id.into(), discount_minor.into()],
     ))
     .one(&**tx)
     .await?
-    .ok_or_else(|| NotEligible::new("coupon_inactive", "this coupon is not active").into_error())?;
-    if limits.max_uses.is_some() || limits.max_uses_per_user.is_some() {
-        Limits::find_by_statement(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE coupons SET uses = uses + 1, discount_given_minor = discount_given_minor + $2, \
-               updated_at = now() \
-             WHERE id = $1 AND active AND deleted_at IS NULL AND (max_uses IS NULL OR uses < max_uses) \
-             RETURNING max_uses, max_uses_per_user",
-            [coupon_id.into(), discount_minor.into()],
-        ))
-        .one(&**tx)
-        .await?
-        .ok_or_else(|| NotEligible::new("coupon_used_up", "this coupon has been used up").into_error())?;
-        if let Some(max) = limits.max_uses_per_user {
-            if user_uses(tx, coupon_id, user_id).await? >= i64::from(max) {
-                return Err(NotEligible::new("coupon_used_by_user", "you have already used this coupon").into_error());
-            }
+    .ok_or_else(|| NotEligible::new("coupon_used_up", "this coupon has been used up").into_error())?;
+    if let Some(max) = limits.max_uses_per_user {
+        if user_uses(tx, coupon_id, user_id).await? >= i64::from(max) {
+            return Err(NotEligible::new("coupon_used_by_user", "you have already used this coupon").into_error());
         }
     }
     tx.execute_raw(Statement::from_sql_and_values(
