@@ -117,6 +117,8 @@ const RULE_COLUMNS: &str = "id, code, description, kind, value, currency, valid_
 /// A coupon as an order sees it: what it applies to and how much it takes off.
 pub(crate) struct Coupon {
     pub view: CouponView,
+    /// The active version of its rule script, if it has one.
+    pub rule: Option<crate::scripts::ActiveScript>,
 }
 
 /// One cart line, as the coupon rules need it.
@@ -403,14 +405,40 @@ async fn find_with(tx: &TenantTx, columns: &str, filter: &str, arg: sea_orm::Val
 /// The coupon with this code (any case), and how often `user_id` used it
 /// (counted only when a per-buyer limit makes it matter).
 pub(crate) async fn by_code(tx: &TenantTx, code: &str, user_id: Uuid) -> Result<(Coupon, i64)> {
-    let view = find_with(tx, RULE_COLUMNS, "code_key = $1", code_key(code).into()).await?.ok_or_else(|| {
-        Error::new(ErrorKind::Validation, "unknown_coupon", "no such coupon").with_field("coupon_code")
-    })?;
+    #[derive(FromQueryResult)]
+    struct Rule {
+        rule_version: Option<i32>,
+        rule_source: Option<String>,
+    }
+    // The coupon and its rule's active version in one round trip.
+    let row = tx
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!(
+                "SELECT {}, v.version AS rule_version, v.source AS rule_source FROM coupons c \
+                 LEFT JOIN scripts s ON s.id = c.script_id \
+                 LEFT JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
+                 WHERE c.code_key = $1 AND c.deleted_at IS NULL",
+                RULE_COLUMNS.split(", ").map(|col| format!("c.{col}")).collect::<Vec<_>>().join(", ")
+            ),
+            [code_key(code).into()],
+        ))
+        .await?
+        .ok_or_else(|| {
+            Error::new(ErrorKind::Validation, "unknown_coupon", "no such coupon").with_field("coupon_code")
+        })?;
+    let view = CouponView::from_query_result(&row, "")?;
+    let rule = match (view.script_id, Rule::from_query_result(&row, "")?) {
+        (Some(id), Rule { rule_version: Some(version), rule_source: Some(source) }) => {
+            Some(crate::scripts::ActiveScript { id, version, source })
+        }
+        _ => None,
+    };
     let uses = match view.max_uses_per_user {
         Some(_) => user_uses(tx, view.id, user_id).await?,
         None => 0,
     };
-    Ok((Coupon { view }, uses))
+    Ok((Coupon { view, rule }, uses))
 }
 
 async fn user_uses(tx: &TenantTx, coupon_id: Uuid, user_id: Uuid) -> Result<i64> {
@@ -689,6 +717,7 @@ mod tests {
                 created_at: now,
                 updated_at: now,
             },
+            rule: None,
         }
     }
 

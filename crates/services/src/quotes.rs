@@ -141,11 +141,10 @@ pub(crate) async fn price(
     let (event_id, session_id) = (event.id, session.id);
     let currency = lines.first().map(|l| l.tt.currency.clone()).unwrap_or_else(|| "EUR".into());
     let mut used = Vec::new();
-    let mut buyer: Option<BuyerFacts> = None;
-    let pricing = crate::scripts::active_pricing(tx, event_id).await?;
-    if pricing.is_some() {
-        buyer = Some(buyer_facts(tx, user_id).await?);
-    }
+    let (pricing, mut buyer) = match crate::scripts::active_pricing(tx, event_id, user_id).await? {
+        None => (None, None),
+        Some((script, facts)) => (Some(script), Some(facts)),
+    };
     let mut out = Vec::with_capacity(lines.len());
     let mut subtotal = 0i64;
     let mut fell_back = false;
@@ -207,10 +206,8 @@ pub(crate) async fn price(
             let mut off = c
                 .discount((event_id, session_id, &currency), &cart, user_uses, now)
                 .map_err(coupons::NotEligible::into_error)?;
-            if let Some(script_id) = c.view.script_id {
-                let rule = crate::scripts::active_version(tx, script_id)
-                    .await?
-                    .ok_or_else(|| coupons::NotEligible::rule_inactive().into_error())?;
+            if c.view.script_id.is_some() {
+                let rule = c.rule.clone().ok_or_else(|| coupons::NotEligible::rule_inactive().into_error())?;
                 let b = match buyer.take() {
                     Some(b) => b,
                     None => buyer_facts(tx, user_id).await?,
@@ -303,7 +300,8 @@ fn script_error(kind: &str, id: Uuid, version: i32, e: &taquilla_scripting::Scri
         .with_extra(serde_json::json!({ "script_id": id, "version": version, "error": e }))
 }
 
-/// What scripts know about the buyer: membership and paid orders before.
+/// What scripts know about the buyer: membership and paid orders before
+/// (with no pricing script, only a coupon rule asks).
 async fn buyer_facts(tx: &TenantTx, user_id: Uuid) -> Result<BuyerFacts> {
     #[derive(sea_orm::FromQueryResult)]
     struct Row {

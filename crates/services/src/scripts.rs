@@ -366,29 +366,38 @@ pub(crate) struct ActiveScript {
     pub source: String,
 }
 
-/// The active pricing script for an event: the event's own, else the
-/// tenant-wide default.
-pub(crate) async fn active_pricing(tx: &TenantTx, event_id: Uuid) -> Result<Option<ActiveScript>> {
-    Ok(ActiveScript::find_by_statement(Statement::from_sql_and_values(
+/// The active pricing script for an event (the event's own, else the
+/// tenant-wide default) and, when there is one, what it may know about the
+/// buyer: membership and paid orders before. One round trip either way.
+pub(crate) async fn active_pricing(
+    tx: &TenantTx,
+    event_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<(ActiveScript, taquilla_scripting::BuyerFacts)>> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: Uuid,
+        version: i32,
+        source: String,
+        is_member: bool,
+        previous_orders: i64,
+    }
+    Ok(Row::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT s.id, v.version, v.source FROM scripts s \
-         JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
+        "SELECT s.id, v.version, v.source, \
+                coalesce((SELECT is_member FROM users WHERE id = $2), false) AS is_member, \
+                (SELECT count(*) FROM orders WHERE user_id = $2 AND status = 'paid') AS previous_orders \
+         FROM scripts s JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
          WHERE s.kind = 'pricing' AND (s.event_id = $1 OR s.event_id IS NULL) \
          ORDER BY s.event_id IS NULL LIMIT 1",
-        [event_id.into()],
+        [event_id.into(), user_id.into()],
     ))
     .one(&**tx)
-    .await?)
-}
-
-/// The active version of a script, whatever its kind (a coupon's rule).
-pub(crate) async fn active_version(tx: &TenantTx, script_id: Uuid) -> Result<Option<ActiveScript>> {
-    Ok(ActiveScript::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT s.id, v.version, v.source FROM scripts s \
-         JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version WHERE s.id = $1",
-        [script_id.into()],
-    ))
-    .one(&**tx)
-    .await?)
+    .await?
+    .map(|r| {
+        (
+            ActiveScript { id: r.id, version: r.version, source: r.source },
+            taquilla_scripting::BuyerFacts { is_member: r.is_member, previous_orders: r.previous_orders },
+        )
+    }))
 }
