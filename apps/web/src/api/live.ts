@@ -6,22 +6,12 @@ import { createClient, type Client } from 'graphql-ws';
 import { useEffect, useRef, useState } from 'react';
 import { getSession } from './auth';
 import { refreshSession } from './client';
+import type { AvailabilitySubscription, SeatsSubscription } from './graphql';
+import LIVE from './live.graphql?raw';
 
-export interface SeatChange {
-  sessionId: string;
-  ticketTypeId: string;
-  seatId: string;
-  state: string;
-}
-
-export interface AvailabilityChange {
-  sessionId: string;
-  ticketTypeId: string;
-  capacity: number;
-  sold: number;
-  held: number;
-  available: number;
-}
+/** The subscriptions' payloads, as generated from the SDL (npm run gen). */
+export type SeatChange = SeatsSubscription['seatChanged'];
+export type AvailabilityChange = AvailabilitySubscription['availabilityChanged'];
 
 const clients = new Map<string, Client>();
 
@@ -53,19 +43,15 @@ export function liveClient(tenant: string): Client {
   return c;
 }
 
-const SEATS = `subscription Seats($sessionId: UUID!) {
-  seatChanged(sessionId: $sessionId) { sessionId ticketTypeId seatId state }
-}`;
-const AVAILABILITY = `subscription Availability($sessionId: UUID!) {
-  availabilityChanged(sessionId: $sessionId) { sessionId ticketTypeId capacity sold held available }
-}`;
+// live.graphql holds both operations; a subscription names the one it runs.
+type Operation = 'Seats' | 'Availability';
 
 export type LiveStatus = 'connecting' | 'live' | 'offline';
 
 function useSubscription<T>(
   tenant: string,
   sessionId: string | null | undefined,
-  query: string,
+  operationName: Operation,
   field: string,
   onData: (v: T) => void,
 ): LiveStatus {
@@ -79,7 +65,7 @@ function useSubscription<T>(
     const offConnected = client.on('connected', () => setStatus('live'));
     const offClosed = client.on('closed', () => setStatus('offline'));
     const stop = client.subscribe<Record<string, T>>(
-      { query, variables: { sessionId } },
+      { query: LIVE, operationName, variables: { sessionId } },
       {
         next: (msg) => {
           setStatus('live');
@@ -95,12 +81,12 @@ function useSubscription<T>(
       offConnected();
       offClosed();
     };
-  }, [tenant, sessionId, query, field]);
+  }, [tenant, sessionId, operationName, field]);
   return status;
 }
 
 export function useSeatChanges(tenant: string, sessionId: string | null | undefined, onChange: (c: SeatChange) => void) {
-  return useSubscription<SeatChange>(tenant, sessionId, SEATS, 'seatChanged', onChange);
+  return useSubscription<SeatChange>(tenant, sessionId, 'Seats', 'seatChanged', onChange);
 }
 
 export function useAvailabilityChanges(
@@ -108,5 +94,5 @@ export function useAvailabilityChanges(
   sessionId: string | null | undefined,
   onChange: (c: AvailabilityChange) => void,
 ) {
-  return useSubscription<AvailabilityChange>(tenant, sessionId, AVAILABILITY, 'availabilityChanged', onChange);
+  return useSubscription<AvailabilityChange>(tenant, sessionId, 'Availability', 'availabilityChanged', onChange);
 }
