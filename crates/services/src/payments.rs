@@ -354,7 +354,7 @@ impl App {
     ) -> Result<(RefundView, OrderView)> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         let o = order_row(&tx, order_id, true).await?;
-        may_handle(actor, &o)?;
+        may_handle(&tx, actor, &o).await?;
         actor.require(Permission::RefundOrders)?;
         if o.status != "paid" {
             return Err(Error::conflict("order_not_paid", format!("the order is {}", o.status)));
@@ -436,7 +436,7 @@ impl App {
     pub async fn order_refunds(&self, actor: &Actor, tenant_id: Uuid, order_id: Uuid) -> Result<Vec<RefundView>> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         let o = order_row(&tx, order_id, false).await?;
-        may_handle(actor, &o)?;
+        may_handle(&tx, actor, &o).await?;
         let v = RefundView::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE order_id = $1 ORDER BY created_at, id"),

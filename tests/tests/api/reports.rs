@@ -118,6 +118,14 @@ async fn sales_reports_and_order_lists_follow_roles() {
         3
     );
     assert_eq!(t.get(&s.t, admin, "/api/v1/orders?mine=true").await.ok(200)["total"], 0);
+    // Another organizer can neither see nor confirm an order of Olga's event.
+    let pending = t.get(&s.t, Some(&ana), "/api/v1/orders?status=pending").await.ok(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.get(&s.t, Some(&otto), &format!("/api/v1/orders/{pending}")).await.problem(404, "not_found");
+    t.post(&s.t, Some(&otto), &format!("/api/v1/orders/{pending}/pay"), json!({})).await.problem(404, "not_found");
+    t.post(&s.t, Some(&s.organizer), &format!("/api/v1/orders/{pending}/pay"), json!({})).await.ok(200);
     let p = t.get(&s.t, admin, "/api/v1/orders?status=lost").await.problem(422, "validation_failed");
     assert_eq!(p["field"], "status");
     assert_eq!(t.get(&other.t, Some(&other.t.admin_token), "/api/v1/orders").await.ok(200)["total"], 0);
