@@ -107,12 +107,12 @@ const COLUMNS: &str = "id, code, description, kind, value, currency, valid_from,
      (SELECT coalesce(sum(r.discount_minor), 0)::bigint FROM coupon_redemptions r WHERE r.coupon_id = coupons.id) \
        AS discount_given_minor, created_at, updated_at";
 
-/// The same, with the limit counter as `uses` (exact for coupons with a
-/// limit, which are the only ones it is checked for): what an order reads,
-/// without aggregating every redemption on the way.
-const RULE_COLUMNS: &str = "id, code, description, kind, value, currency, valid_from, valid_until, max_uses, \
-     max_uses_per_user, min_quantity, event_ids, session_ids, ticket_type_ids, active, script_id, uses, \
-     discount_given_minor, created_at, updated_at";
+/// The same of `coupons c`, with the limit counter as `uses` (exact for
+/// coupons with a limit, which are the only ones it is checked for): what an
+/// order reads, without aggregating every redemption on the way.
+const RULE_COLUMNS: &str = "c.id, c.code, c.description, c.kind, c.value, c.currency, c.valid_from, c.valid_until, \
+     c.max_uses, c.max_uses_per_user, c.min_quantity, c.event_ids, c.session_ids, c.ticket_type_ids, c.active, \
+     c.script_id, c.uses, c.discount_given_minor, c.created_at, c.updated_at";
 
 /// A coupon as an order sees it: what it applies to and how much it takes off.
 pub(crate) struct Coupon {
@@ -389,13 +389,9 @@ fn duplicate(e: sea_orm::DbErr) -> Error {
 }
 
 async fn find(tx: &TenantTx, filter: &str, arg: sea_orm::Value) -> Result<Option<CouponView>> {
-    find_with(tx, COLUMNS, filter, arg).await
-}
-
-async fn find_with(tx: &TenantTx, columns: &str, filter: &str, arg: sea_orm::Value) -> Result<Option<CouponView>> {
     Ok(CouponView::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        format!("SELECT {columns} FROM coupons WHERE {filter} AND deleted_at IS NULL"),
+        format!("SELECT {COLUMNS} FROM coupons WHERE {filter} AND deleted_at IS NULL"),
         [arg],
     ))
     .one(&**tx)
@@ -415,11 +411,10 @@ pub(crate) async fn by_code(tx: &TenantTx, code: &str, user_id: Uuid) -> Result<
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!(
-                "SELECT {}, v.version AS rule_version, v.source AS rule_source FROM coupons c \
+                "SELECT {RULE_COLUMNS}, v.version AS rule_version, v.source AS rule_source FROM coupons c \
                  LEFT JOIN scripts s ON s.id = c.script_id \
                  LEFT JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
-                 WHERE c.code_key = $1 AND c.deleted_at IS NULL",
-                RULE_COLUMNS.split(", ").map(|col| format!("c.{col}")).collect::<Vec<_>>().join(", ")
+                 WHERE c.code_key = $1 AND c.deleted_at IS NULL"
             ),
             [code_key(code).into()],
         ))

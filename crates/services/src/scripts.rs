@@ -359,7 +359,7 @@ impl App {
 }
 
 /// An active script version.
-#[derive(Debug, Clone, FromQueryResult)]
+#[derive(Debug, Clone)]
 pub(crate) struct ActiveScript {
     pub id: Uuid,
     pub version: i32,
