@@ -95,6 +95,10 @@ struct Settings {
     /// Stripe API base URL (a local stand-in in tests).
     #[arg(long, env = "STRIPE_API_BASE", global = true)]
     stripe_api_base: Option<String>,
+    /// Stripe publishable key (pk_…), given to browsers for the Payment
+    /// Element. Without it the web checkout cannot take cards.
+    #[arg(long, env = "STRIPE_PUBLISHABLE_KEY", global = true)]
+    stripe_publishable_key: Option<String>,
     /// Platform fee on Stripe Connect payments, in basis points (250 = 2.5%).
     #[arg(long, env = "STRIPE_APPLICATION_FEE_BPS", default_value_t = 0, global = true)]
     stripe_application_fee_bps: u32,
@@ -376,11 +380,16 @@ impl Settings {
         if self.stripe_application_fee_bps > 10_000 {
             bail!("STRIPE_APPLICATION_FEE_BPS must be 0..=10000");
         }
+        let publishable_key = self.stripe_publishable_key.clone().filter(|k| !k.is_empty());
+        if publishable_key.as_deref().is_some_and(|k| !k.starts_with("pk_")) {
+            bail!("STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_…), never the secret key");
+        }
         let config = taquilla_payments::StripeConfig {
             secret_key: SecretString::from(key),
             webhook_secrets: secrets,
             api_base: self.stripe_api_base.clone(),
             application_fee_bps: self.stripe_application_fee_bps,
+            publishable_key,
         };
         // Fail at startup, not at the first payment.
         taquilla_payments::StripeProvider::new(config.clone()).map_err(core_err)?;

@@ -32,6 +32,10 @@ pub struct StripeConfig {
     pub api_base: Option<String>,
     /// The platform's fee on Connect payments, in basis points of the total.
     pub application_fee_bps: u32,
+    /// `pk_…`: the platform's publishable key, handed to browsers for Stripe.js
+    /// (the Payment Element). Public by design; charges are destination
+    /// charges on the platform account, so no connected account is needed.
+    pub publishable_key: Option<String>,
 }
 
 pub struct StripeProvider {
@@ -47,6 +51,10 @@ impl StripeProvider {
         }
         let client = builder.build().map_err(|e| Error::internal_msg(format!("Stripe client: {e}")))?;
         Ok(Self { client, config })
+    }
+
+    pub fn publishable_key(&self) -> Option<&str> {
+        self.config.publishable_key.as_deref()
     }
 
     pub fn webhook_secrets(&self) -> &[SecretString] {

@@ -35,6 +35,9 @@ pub struct PaymentProviders {
     pub stripe_configured: bool,
     /// What this tenant's paid orders use.
     pub tenant_default: ProviderKind,
+    /// Stripe.js publishable key (`pk_…`) for the Payment Element; null
+    /// without Stripe.
+    pub stripe_publishable_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -127,6 +130,7 @@ impl App {
             offered: self.payments.offered(),
             stripe_configured: self.payments.stripe().is_some(),
             tenant_default,
+            stripe_publishable_key: self.payments.stripe().and_then(|s| s.publishable_key()).map(str::to_owned),
         }
     }
 

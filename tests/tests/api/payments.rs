@@ -124,6 +124,7 @@ pub(crate) fn stripe_config(standin: &MockServer) -> taquilla_services::Config {
         webhook_secrets: vec![secrecy::SecretString::from(WHSEC.to_owned())],
         api_base: Some(format!("{}/", standin.uri())),
         application_fee_bps: 250,
+        publishable_key: Some("pk_test_standin".to_owned()),
     });
     config
 }
@@ -196,6 +197,7 @@ async fn a_card_payment_flows_from_payment_intent_to_checked_in_ticket() {
     let providers = t.get(&s.t, Some(&buyer), "/api/v1/payments/providers").await.ok(200);
     assert_eq!(providers["stripe_configured"], true);
     assert_eq!(providers["tenant_default"], "stripe");
+    assert_eq!(providers["stripe_publishable_key"], "pk_test_standin", "the browser's key for Stripe.js");
 
     let o = order(&t, &s, &tt, &buyer, 2, "k-1").await.ok(201);
     assert_eq!((o["status"].as_str(), o["provider"].as_str()), (Some("pending"), Some("stripe")));
@@ -433,7 +435,10 @@ async fn without_stripe_only_free_and_manual_are_offered() {
     let t = spawn_app().await;
     let (s, _tt, buyer) = priced_show(&t, "nostripe", 10).await;
     let p = t.get(&s.t, Some(&buyer), "/api/v1/payments/providers").await.ok(200);
-    assert_eq!(p, json!({"offered": ["free", "manual"], "stripe_configured": false, "tenant_default": "manual"}));
+    assert_eq!(
+        p,
+        json!({"offered": ["free", "manual"], "stripe_configured": false, "tenant_default": "manual", "stripe_publishable_key": null})
+    );
     let mut settings = t.get(&s.t, Some(&s.t.admin_token), "/api/v1/settings").await.ok(200);
     settings["payment_provider"] = json!("stripe");
     let p = t.put(&s.t, Some(&s.t.admin_token), "/api/v1/settings", settings).await.problem(422, "validation_failed");
