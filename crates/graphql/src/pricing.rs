@@ -231,6 +231,31 @@ pub struct Script {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A saved version of a script (`activateScript(version:)` rolls back to it).
+#[derive(SimpleObject, Clone)]
+pub struct ScriptVersion {
+    pub version: i32,
+    /// Whether this is the live version.
+    pub active: bool,
+    pub source: String,
+    pub test_cases: Json<serde_json::Value>,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<svc::scripts::ScriptVersionView> for ScriptVersion {
+    fn from(v: svc::scripts::ScriptVersionView) -> Self {
+        Self {
+            version: v.version,
+            active: v.active,
+            source: v.source,
+            test_cases: Json(v.test_cases),
+            created_by: v.created_by,
+            created_at: v.created_at,
+        }
+    }
+}
+
 impl From<svc::scripts::ScriptView> for Script {
     fn from(v: svc::scripts::ScriptView) -> Self {
         Self {
@@ -323,6 +348,21 @@ impl PricingQuery {
     async fn script(&self, ctx: &Context<'_>, id: Uuid) -> GqlResult<Option<Script>> {
         let (tenant, actor) = caller(ctx)?.authed()?;
         Ok(Some(app(ctx)?.get_script(actor, tenant.id, id).await.gql()?.into()))
+    }
+
+    /// A script's saved versions, newest first (tenant admins).
+    #[graphql(complexity = "crate::connection::page_cost(first, child_complexity)")]
+    async fn script_versions(
+        &self,
+        ctx: &Context<'_>,
+        id: Uuid,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<Conn<ScriptVersion>> {
+        let (tenant, actor) = caller(ctx)?.authed()?;
+        let page = window(first, after.as_deref())?;
+        let list = app(ctx)?.list_script_versions(actor, tenant.id, id, page).await.gql()?;
+        Ok(connection(list, page, ScriptVersion::from))
     }
 }
 

@@ -85,6 +85,19 @@ pub struct ScriptView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One saved version of a script, newest first in listings.
+#[derive(Debug, Clone, Serialize, ToSchema, FromQueryResult)]
+pub struct ScriptVersionView {
+    pub version: i32,
+    /// Whether this is the live version.
+    pub active: bool,
+    pub source: String,
+    #[schema(value_type = Vec<Object>)]
+    pub test_cases: serde_json::Value,
+    pub created_by: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ScriptTestReport {
     pub version: i32,
@@ -101,6 +114,10 @@ const VIEW: &str = "SELECT s.id, s.name, s.kind, s.event_id, s.active_version, v
      v.test_cases, s.created_at, s.updated_at FROM scripts s \
      JOIN LATERAL (SELECT version, source, test_cases FROM script_versions WHERE script_id = s.id \
                    ORDER BY version DESC LIMIT 1) v ON true";
+
+const VERSION_VIEW: &str = "SELECT v.version, v.version IS NOT DISTINCT FROM s.active_version AS active, v.source, \
+     v.test_cases, v.created_by, v.created_at FROM script_versions v JOIN scripts s ON s.id = v.script_id \
+     WHERE v.script_id = $1";
 
 fn kind_of(s: &str) -> Result<ScriptKind> {
     s.parse::<ScriptKind>().map_err(|_| Error::validation("kind", "invalid_kind", "`pricing` or `coupon`"))
@@ -270,6 +287,51 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(Page::new(rows, total, page))
+    }
+
+    /// Every saved version of a script, newest first: what a rollback can
+    /// go back to (activate with `version`).
+    pub async fn list_script_versions(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        id: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<ScriptVersionView>> {
+        actor.require(Permission::ManageScripts)?;
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        // The script row is read first so an unknown id is a 404, not an empty page.
+        let script = view(&tx, id).await?;
+        let rows = ScriptVersionView::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("{VERSION_VIEW} ORDER BY v.version DESC LIMIT $2 OFFSET $3"),
+            [id.into(), (page.per_page as i64).into(), (page.offset() as i64).into()],
+        ))
+        .all(&*tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Page::new(rows, script.latest_version.max(0) as u64, page))
+    }
+
+    pub async fn get_script_version(
+        &self,
+        actor: &Actor,
+        tenant_id: Uuid,
+        id: Uuid,
+        version: i32,
+    ) -> Result<ScriptVersionView> {
+        actor.require(Permission::ManageScripts)?;
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        let v = ScriptVersionView::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("{VERSION_VIEW} AND v.version = $2"),
+            [id.into(), version.into()],
+        ))
+        .one(&*tx)
+        .await?
+        .ok_or_else(|| Error::not_found("script version"))?;
+        tx.commit().await?;
+        Ok(v)
     }
 
     pub async fn get_script(&self, actor: &Actor, tenant_id: Uuid, id: Uuid) -> Result<ScriptView> {

@@ -1,6 +1,7 @@
 use reqwest::Method;
 use serde_json::json;
 use taquilla_tests::*;
+use uuid::Uuid;
 
 #[tokio::test]
 async fn register_login_and_me() {
@@ -150,6 +151,28 @@ async fn disabled_users_cannot_log_in_or_refresh() {
 }
 
 #[tokio::test]
+async fn the_public_tenant_face_needs_no_login_and_shows_only_name_and_colours() {
+    let t = spawn_app().await;
+    let a = t.tenant("acme").await;
+    let mut settings = t.get(&a, Some(&a.admin_token), "/api/v1/settings").await.ok(200);
+    settings["brand_color"] = json!("#112233");
+    t.put(&a, Some(&a.admin_token), "/api/v1/settings", settings).await.ok(200);
+    let face = t.get(&a, None, "/api/v1/tenant").await.ok(200);
+    assert_eq!(
+        face,
+        json!({"slug": "acme", "name": "Tenant acme", "brand_color": "#112233", "accent_color": null}),
+        "nothing beyond the storefront's face (no plan, settings, ids)"
+    );
+    let ghost =
+        TenantFx { id: Uuid::new_v4(), slug: "ghost".into(), admin_id: Uuid::new_v4(), admin_token: String::new() };
+    t.get(&ghost, None, "/api/v1/tenant").await.problem(404, "unknown_tenant");
+    t.admin(Method::PATCH, &format!("/api/v1/admin/tenants/{}", a.id), Some(json!({"status": "suspended"})))
+        .await
+        .ok(200);
+    t.get(&a, None, "/api/v1/tenant").await.problem(403, "tenant_suspended");
+}
+
+#[tokio::test]
 async fn suspended_tenant_credentials_stop_at_once() {
     let t = spawn_app().await;
     let a = t.tenant("acme").await;
@@ -194,6 +217,38 @@ async fn password_change_needs_the_current_one_and_ends_other_logins() {
     t.post(&a, None, "/api/v1/auth/login", json!({"email": "admin@acme.test", "password": "a brand new secret"}))
         .await
         .ok(200);
+}
+
+#[tokio::test]
+async fn platform_admin_logins_rotate_refresh_tokens_apart_from_tenants() {
+    let t = spawn_app().await;
+    let a = t.tenant("acme").await;
+    let admin = |path: &'static str, body| t.call(Method::POST, None, None, path, Some(body));
+    let login = admin("/api/v1/admin/auth/login", json!({"email": PLATFORM_EMAIL, "password": PASSWORD})).await.ok(200);
+    let rt1 = login["refresh_token"].as_str().unwrap().to_owned();
+    let r2 = admin("/api/v1/admin/auth/refresh", json!({"refresh_token": rt1})).await.ok(200);
+    let rt2 = r2["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(rt1, rt2);
+    t.call(Method::GET, None, r2["access_token"].as_str(), "/api/v1/admin/tenants", None).await.ok(200);
+
+    // A platform token is no tenant's, and a tenant's is not the platform's.
+    t.post(&a, None, "/api/v1/auth/refresh", json!({"refresh_token": rt2})).await.problem(401, "invalid_refresh_token");
+    let tenant_login =
+        t.post(&a, None, "/api/v1/auth/login", json!({"email": "admin@acme.test", "password": PASSWORD})).await.ok(200);
+    admin("/api/v1/admin/auth/refresh", json!({"refresh_token": tenant_login["refresh_token"]}))
+        .await
+        .problem(401, "invalid_refresh_token");
+    t.post(&a, None, "/api/v1/auth/refresh", json!({"refresh_token": tenant_login["refresh_token"]})).await.ok(200);
+
+    // Replaying a rotated token ends the login; logout does too.
+    admin("/api/v1/admin/auth/refresh", json!({"refresh_token": rt1})).await.problem(401, "refresh_token_reused");
+    admin("/api/v1/admin/auth/refresh", json!({"refresh_token": rt2})).await.problem(401, "invalid_refresh_token");
+    let again = admin("/api/v1/admin/auth/login", json!({"email": PLATFORM_EMAIL, "password": PASSWORD})).await.ok(200);
+    assert_eq!(admin("/api/v1/admin/auth/logout", json!({"refresh_token": again["refresh_token"]})).await.status, 204);
+    admin("/api/v1/admin/auth/refresh", json!({"refresh_token": again["refresh_token"]}))
+        .await
+        .problem(401, "invalid_refresh_token");
+    admin("/api/v1/admin/auth/refresh", json!({"refresh_token": ""})).await.problem(401, "invalid_refresh_token");
 }
 
 #[tokio::test]

@@ -130,6 +130,25 @@ async fn pricing_scripts_are_tested_activated_rolled_back_and_price_orders() {
     let back = t.post(&s.t, admin, &format!("/api/v1/scripts/{id}/activate"), json!({"version": 1})).await.ok(200);
     assert_eq!(back["active_version"], 1);
     assert_eq!(t.post(&s.t, Some(&buyer), "/api/v1/quotes", cart(3)).await.ok(200)["total_minor"], 12_000);
+    // Every version stays, newest first, the live one marked: what a rollback picks from.
+    let versions = t.get(&s.t, admin, &format!("/api/v1/scripts/{id}/versions")).await.ok(200);
+    let listed: Vec<(i64, bool)> = versions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| (v["version"].as_i64().unwrap(), v["active"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(listed, [(4, false), (3, false), (2, false), (1, true)]);
+    assert_eq!(versions["total"], 4);
+    assert_eq!(versions["items"][3]["source"], GROUP);
+    let v2 = t.get(&s.t, admin, &format!("/api/v1/scripts/{id}/versions/2")).await.ok(200);
+    assert_eq!(
+        (v2["version"].as_i64(), v2["test_cases"].clone(), v2["active"].as_bool()),
+        (Some(2), cases(700), Some(false))
+    );
+    t.get(&s.t, admin, &format!("/api/v1/scripts/{id}/versions/9")).await.problem(404, "not_found");
+    t.get(&s.t, admin, &format!("/api/v1/scripts/{}/versions", uuid::Uuid::new_v4())).await.problem(404, "not_found");
+    t.get(&s.t, admin, &format!("/api/v1/scripts/{id}/versions/two")).await.problem(404, "not_found");
 
     // One active pricing script per event.
     let second = t
@@ -151,6 +170,11 @@ async fn pricing_scripts_are_tested_activated_rolled_back_and_price_orders() {
         t.get(&s.t, Some(tok), "/api/v1/scripts").await.problem(403, "forbidden");
     }
     t.get(&other, Some(&other.admin_token), &format!("/api/v1/scripts/{id}")).await.problem(404, "not_found");
+    t.get(&other, Some(&other.admin_token), &format!("/api/v1/scripts/{id}/versions")).await.problem(404, "not_found");
+    t.get(&other, Some(&other.admin_token), &format!("/api/v1/scripts/{id}/versions/1"))
+        .await
+        .problem(404, "not_found");
+    t.get(&s.t, Some(&s.organizer), &format!("/api/v1/scripts/{id}/versions")).await.problem(403, "forbidden");
     t.post(&other, Some(&other.admin_token), &format!("/api/v1/scripts/{id}/activate"), json!({}))
         .await
         .problem(404, "not_found");

@@ -1,7 +1,9 @@
 //! Tenant scripts (tenant admins): versions, tests, activation, rollback.
 
 use actix_web::{get, post, web, HttpResponse};
-use taquilla_services::scripts::{ScriptInput, ScriptRunInput, ScriptTestReport, ScriptVersionInput, ScriptView};
+use taquilla_services::scripts::{
+    ScriptInput, ScriptRunInput, ScriptTestReport, ScriptVersionInput, ScriptVersionView, ScriptView,
+};
 use taquilla_services::App;
 use utoipa::OpenApi;
 use uuid::Uuid;
@@ -11,13 +13,28 @@ use crate::extract::{Authed, Json, Query};
 use crate::problem::{ApiResult, Problem};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list).service(create).service(get).service(save).service(test).service(activate).service(deactivate);
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(versions)
+        .service(version)
+        .service(save)
+        .service(test)
+        .service(activate)
+        .service(deactivate);
 }
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, create, get, save, test, activate, deactivate),
-    components(schemas(ScriptInput, ScriptRunInput, ScriptTestReport, ScriptVersionInput, ScriptView))
+    paths(list, create, get, versions, version, save, test, activate, deactivate),
+    components(schemas(
+        ScriptInput,
+        ScriptRunInput,
+        ScriptTestReport,
+        ScriptVersionInput,
+        ScriptVersionView,
+        ScriptView
+    ))
 )]
 pub struct Doc;
 
@@ -39,6 +56,28 @@ pub async fn create(app: web::Data<App>, a: Authed, Json(b): Json<ScriptInput>) 
 #[get("/scripts/{id}")]
 pub async fn get(app: web::Data<App>, a: Authed, id: web::Path<Uuid>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.get_script(&a.actor, a.tenant.id, *id).await?))
+}
+
+/// Every saved version, newest first, with its source and test cases;
+/// `active` marks the live one. Rolling back is activating an older one.
+#[utoipa::path(tag = "scripts", params(("id" = Uuid, Path), Paging),
+    responses((status = 200, body = taquilla_core::page::Page<ScriptVersionView>), (status = 404, body = Problem)))]
+#[get("/scripts/{id}/versions")]
+pub async fn versions(
+    app: web::Data<App>,
+    a: Authed,
+    id: web::Path<Uuid>,
+    Query(p): Query<Paging>,
+) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.list_script_versions(&a.actor, a.tenant.id, *id, p.request()?).await?))
+}
+
+#[utoipa::path(tag = "scripts", params(("id" = Uuid, Path), ("version" = i32, Path)),
+    responses((status = 200, body = ScriptVersionView), (status = 404, body = Problem)))]
+#[get("/scripts/{id}/versions/{version}")]
+pub async fn version(app: web::Data<App>, a: Authed, path: web::Path<(Uuid, i32)>) -> ApiResult<HttpResponse> {
+    let (id, version) = path.into_inner();
+    Ok(HttpResponse::Ok().json(app.get_script_version(&a.actor, a.tenant.id, id, version).await?))
 }
 
 /// Saves a new version; the active version stays until another is activated.
