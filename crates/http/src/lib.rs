@@ -32,10 +32,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz).service(health::readyz).service(payments::stripe_webhook).service(
         web::scope("/api/v1")
             .service(admin::login)
+            .service(admin::refresh)
+            .service(admin::logout)
             .service(admin::list_tenants)
             .service(admin::create_tenant)
             .service(admin::get_tenant)
             .service(admin::update_tenant)
+            .service(admin::search_users)
             .service(admin::list_users)
             .service(admin::get_user)
             .service(admin::update_user)

@@ -28,10 +28,13 @@ struct Root;
 #[openapi(
     paths(
         routes::admin::login,
+        routes::admin::refresh,
+        routes::admin::logout,
         routes::admin::list_tenants,
         routes::admin::create_tenant,
         routes::admin::get_tenant,
         routes::admin::update_tenant,
+        routes::admin::search_users,
         routes::admin::list_users,
         routes::admin::get_user,
         routes::admin::update_user,

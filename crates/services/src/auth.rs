@@ -17,8 +17,9 @@ use sha2::{Digest, Sha256};
 use taquilla_core::roles::{Actor, Role};
 use taquilla_core::text::{EmailAddress, Name, Password};
 use taquilla_core::{Error, Result};
-use taquilla_store::entity::{platform_users, refresh_tokens, tenants, users};
-use taquilla_store::{repo, TenantTx};
+use taquilla_store::entity::{platform_users, tenants, users};
+use taquilla_store::repo::refresh_tokens::{LoginsTx, RefreshToken};
+use taquilla_store::{repo, PlatformTx, TenantTx};
 use uuid::Uuid;
 
 use crate::views::{TokenPair, UserView};
@@ -133,27 +134,36 @@ impl App {
 
     async fn issue_pair(&self, tx: &TenantTx, user: users::Model, family_id: Uuid) -> Result<TokenPair> {
         let role = Role::parse(&user.role).unwrap_or(Role::Attendee);
-        let (token, hash) = new_refresh_token();
-        let now = now();
-        refresh_tokens::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            user_id: Set(user.id),
-            family_id: Set(family_id),
-            token_hash: Set(hash),
-            expires_at: Set(now + self.refresh_ttl()),
-            used_at: Set(None),
-            revoked_at: Set(None),
-            created_at: Set(now),
-        }
-        .insert(&**tx)
-        .await?;
+        let refresh_token = self.new_refresh_token(tx, user.id, family_id).await?;
         Ok(TokenPair {
             access_token: self.issue_access_token(user.id, Some(tx.tenant_id()), role)?,
             token_type: "Bearer",
             expires_in: self.config.access_token_ttl.as_secs(),
-            refresh_token: Some(token),
+            refresh_token: Some(refresh_token),
             user: UserView::from(user),
         })
+    }
+
+    async fn issue_platform_pair(
+        &self,
+        tx: &PlatformTx,
+        user: platform_users::Model,
+        family_id: Uuid,
+    ) -> Result<TokenPair> {
+        let refresh_token = self.new_refresh_token(tx, user.id, family_id).await?;
+        Ok(TokenPair {
+            access_token: self.issue_access_token(user.id, None, Role::PlatformAdmin)?,
+            token_type: "Bearer",
+            expires_in: self.config.access_token_ttl.as_secs(),
+            refresh_token: Some(refresh_token),
+            user: UserView::from(user),
+        })
+    }
+
+    async fn new_refresh_token<T: LoginsTx>(&self, tx: &T, user_id: Uuid, family_id: Uuid) -> Result<String> {
+        let (token, hash) = new_refresh_token();
+        repo::refresh_tokens::insert(tx, user_id, family_id, hash, now() + self.refresh_ttl()).await?;
+        Ok(token)
     }
 
     pub async fn login(&self, tenant: &tenants::Model, email: &str, password: &str) -> Result<TokenPair> {
@@ -194,43 +204,52 @@ impl App {
     }
 
     pub async fn refresh(&self, tenant: &tenants::Model, token: &str) -> Result<TokenPair> {
-        let invalid = || Error::unauthenticated("invalid_refresh_token", "the refresh token is not valid");
         let tx = self.store.tenant_tx(tenant.id).await?;
-        let Some(row) = repo::refresh_tokens::by_hash_for_update(&tx, &hash_token(token)).await? else {
-            return Err(invalid());
+        let row = match rotate(&tx, token).await? {
+            Rotation::Fresh(row) => row,
+            Rotation::Replayed => {
+                tx.commit().await?;
+                return Err(refresh_reused());
+            }
         };
-        let now = now();
-        if row.revoked_at.is_some() || row.expires_at <= now {
-            return Err(invalid());
-        }
-        if row.used_at.is_some() {
-            // Someone replayed a rotated token: either the client or a thief
-            // holds a stale copy. End the whole login for both.
-            repo::refresh_tokens::revoke_family(&tx, row.family_id, now).await?;
-            tx.commit().await?;
-            tracing::warn!(family = %row.family_id, "refresh token reuse detected; family revoked");
-            return Err(Error::unauthenticated(
-                "refresh_token_reused",
-                "the refresh token was already used; please log in again",
-            ));
-        }
-        repo::refresh_tokens::mark_used(&tx, row.id, now).await?;
         let user = match repo::users::by_id(&tx, row.user_id).await? {
             Some(u) if u.active => u,
-            _ => return Err(invalid()),
+            _ => return Err(invalid_refresh()),
         };
         let pair = self.issue_pair(&tx, user, row.family_id).await?;
         tx.commit().await?;
         Ok(pair)
     }
 
-    /// Ends the login the refresh token belongs to. Unknown tokens are
-    /// ignored: logging out twice is not an error.
+    /// Revokes the login (token family) a refresh token belongs to.
     pub async fn logout(&self, tenant: &tenants::Model, token: &str) -> Result<()> {
         let tx = self.store.tenant_tx(tenant.id).await?;
-        if let Some(row) = repo::refresh_tokens::by_hash_for_update(&tx, &hash_token(token)).await? {
-            repo::refresh_tokens::revoke_family(&tx, row.family_id, now()).await?;
-        }
+        end_login(&tx, token).await?;
+        tx.commit().await
+    }
+
+    /// As [`App::refresh`], for platform admins.
+    pub async fn platform_refresh(&self, token: &str) -> Result<TokenPair> {
+        let tx = self.store.platform_tx().await?;
+        let row = match rotate(&tx, token).await? {
+            Rotation::Fresh(row) => row,
+            Rotation::Replayed => {
+                tx.commit().await?;
+                return Err(refresh_reused());
+            }
+        };
+        let user = match repo::platform_users::by_id(&*tx, row.user_id).await? {
+            Some(u) if u.active => u,
+            _ => return Err(invalid_refresh()),
+        };
+        let pair = self.issue_platform_pair(&tx, user, row.family_id).await?;
+        tx.commit().await?;
+        Ok(pair)
+    }
+
+    pub async fn platform_logout(&self, token: &str) -> Result<()> {
+        let tx = self.store.platform_tx().await?;
+        end_login(&tx, token).await?;
         tx.commit().await
     }
 
@@ -251,14 +270,9 @@ impl App {
         let mut am: platform_users::ActiveModel = user.into();
         am.last_login_at = Set(Some(now()));
         let user = am.update(&*tx).await?;
+        let pair = self.issue_platform_pair(&tx, user, Uuid::now_v7()).await?;
         tx.commit().await?;
-        Ok(TokenPair {
-            access_token: self.issue_access_token(user.id, None, Role::PlatformAdmin)?,
-            token_type: "Bearer",
-            expires_in: self.config.access_token_ttl.as_secs(),
-            refresh_token: None,
-            user: UserView::from(user),
-        })
+        Ok(pair)
     }
 
     /// Creates a platform admin (CLI and first-start bootstrap).
@@ -320,6 +334,49 @@ fn new_refresh_token() -> (String, Vec<u8>) {
     let token = format!("rt_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
     let hash = hash_token(&token);
     (token, hash)
+}
+
+enum Rotation {
+    /// The token was good and is now used up: a new pair may be issued in
+    /// its login (family).
+    Fresh(RefreshToken),
+    /// A rotated token came back: the whole login was revoked, which the
+    /// caller commits although the request fails.
+    Replayed,
+}
+
+async fn rotate<T: LoginsTx>(tx: &T, token: &str) -> Result<Rotation> {
+    let Some(row) = repo::refresh_tokens::by_hash_for_update(tx, &hash_token(token)).await? else {
+        return Err(invalid_refresh());
+    };
+    let now = now();
+    if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(invalid_refresh());
+    }
+    if row.used_at.is_some() {
+        // Someone replayed a rotated token: either the client or a thief
+        // holds a stale copy. End the whole login for both.
+        repo::refresh_tokens::revoke_family(tx, row.family_id, now).await?;
+        tracing::warn!(family = %row.family_id, "refresh token reuse detected; family revoked");
+        return Ok(Rotation::Replayed);
+    }
+    repo::refresh_tokens::mark_used(tx, row.id, now).await?;
+    Ok(Rotation::Fresh(row))
+}
+
+fn refresh_reused() -> Error {
+    Error::unauthenticated("refresh_token_reused", "the refresh token was already used; please log in again")
+}
+
+fn invalid_refresh() -> Error {
+    Error::unauthenticated("invalid_refresh_token", "the refresh token is not valid")
+}
+
+async fn end_login<T: LoginsTx>(tx: &T, token: &str) -> Result<()> {
+    if let Some(row) = repo::refresh_tokens::by_hash_for_update(tx, &hash_token(token)).await? {
+        repo::refresh_tokens::revoke_family(tx, row.family_id, now()).await?;
+    }
+    Ok(())
 }
 
 fn hash_token(token: &str) -> Vec<u8> {

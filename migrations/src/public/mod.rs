@@ -13,5 +13,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("p0002_audit_sealing", include_str!("p0002_audit_sealing.sql")),
         ("p0003_stripe", include_str!("p0003_stripe.sql")),
         ("p0004_tenant_plans", include_str!("p0004_tenant_plans.sql")),
+        ("p0005_platform_refresh_tokens", include_str!("p0005_platform_refresh_tokens.sql")),
     ]
 }

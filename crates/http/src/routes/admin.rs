@@ -1,12 +1,15 @@
 use actix_web::{get, patch, post, web, HttpResponse};
-use taquilla_core::page::Page;
+use serde::Deserialize;
+use taquilla_core::page::{Page, PageRequest};
+use taquilla_core::roles::Role;
 use taquilla_services::tenants::{CreatedTenant, NewTenant, TenantPatch};
-use taquilla_services::users::UserAdminPatch;
+use taquilla_services::users::{TenantUserView, UserAdminPatch};
 use taquilla_services::views::{TenantView, TokenPair, UserView};
 use taquilla_services::App;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::auth::LoginBody;
+use super::auth::{LoginBody, RefreshBody};
 use super::users::UserListQuery;
 use super::Paging;
 use crate::extract::{Json, PlatformAdmin, Query};
@@ -17,6 +20,22 @@ use crate::problem::{ApiResult, Problem};
 #[post("/admin/auth/login")]
 pub async fn login(app: web::Data<App>, Json(b): Json<LoginBody>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.platform_login(&b.email, &b.password).await?))
+}
+
+/// Rotates a platform admin's refresh token, as `/auth/refresh` does for
+/// tenant users: the old token stops working; reusing it ends the login.
+#[utoipa::path(tag = "admin", request_body = RefreshBody, responses((status = 200, body = TokenPair), (status = 401, body = Problem)))]
+#[post("/admin/auth/refresh")]
+pub async fn refresh(app: web::Data<App>, Json(b): Json<RefreshBody>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.platform_refresh(&b.refresh_token).await?))
+}
+
+/// Ends the platform admin login the refresh token belongs to.
+#[utoipa::path(tag = "admin", request_body = RefreshBody, responses((status = 204)))]
+#[post("/admin/auth/logout")]
+pub async fn logout(app: web::Data<App>, Json(b): Json<RefreshBody>) -> ApiResult<HttpResponse> {
+    app.platform_logout(&b.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[utoipa::path(tag = "admin", params(Paging), responses((status = 200, body = Page<TenantView>), (status = 401, body = Problem)))]
@@ -62,6 +81,34 @@ pub async fn update_tenant(
     Json(b): Json<TenantPatch>,
 ) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.update_tenant(&a, *id, b).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserSearchQuery {
+    /// Text the e-mail or display name contains (case-insensitive).
+    #[param(max_length = 100)]
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    #[param(minimum = 1, maximum = 100000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u64>,
+}
+
+/// Users of every tenant, with their tenant, ordered by e-mail: find a
+/// person without knowing their tenant (platform admins).
+#[utoipa::path(tag = "admin", params(UserSearchQuery),
+    responses((status = 200, body = Page<TenantUserView>), (status = 401, body = Problem), (status = 422, body = Problem)))]
+#[get("/admin/users")]
+pub async fn search_users(
+    app: web::Data<App>,
+    PlatformAdmin(a): PlatformAdmin,
+    Query(q): Query<UserSearchQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    Ok(HttpResponse::Ok().json(app.search_all_users(&a, q.q.as_deref(), q.role, page).await?))
 }
 
 #[utoipa::path(tag = "admin", params(("id" = Uuid, Path), UserListQuery),

@@ -3,7 +3,6 @@
 
 pub mod events;
 pub mod platform_users;
-pub mod refresh_tokens;
 pub mod registrations;
 pub mod sessions;
 pub mod tenants;

@@ -7,6 +7,10 @@ pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<p
     Ok(PlatformUsers::find().filter(platform_users::Column::Email.eq(email.to_lowercase())).one(db).await?)
 }
 
+pub async fn by_id(db: &impl ConnectionTrait, id: uuid::Uuid) -> Result<Option<platform_users::Model>> {
+    Ok(PlatformUsers::find_by_id(id).one(db).await?)
+}
+
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64> {
     use sea_orm::PaginatorTrait;
     Ok(PlatformUsers::find().count(db).await?)
