@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, Set};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use taquilla_core::page::{Page, PageRequest};
 use taquilla_core::roles::{Actor, Permission, Role};
 use taquilla_core::text::{EmailAddress, Name, Password, PhoneNumber, Text};
@@ -13,7 +13,7 @@ use taquilla_store::{repo, TenantTx};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::views::UserView;
+use crate::views::{TenantView, UserView};
 use crate::{now, App};
 
 /// A phone number in E.164 form (`+34600123456`), or `""` to remove it.
@@ -263,5 +263,32 @@ fn ensure_same_tenant(actor: &Actor, tenant_id: Uuid) -> Result<()> {
         None if actor.role == Role::PlatformAdmin => Ok(()),
         Some(t) if t == tenant_id => Ok(()),
         _ => Err(Error::not_found("tenant")),
+    }
+}
+
+/// A tenant user found by a platform-wide search, with its tenant.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TenantUserView {
+    pub tenant: TenantView,
+    pub user: UserView,
+}
+
+impl App {
+    /// Users across every tenant (platform admins): e-mail or display name
+    /// containing `text`, optionally of one role.
+    pub async fn search_all_users(
+        &self,
+        actor: &Actor,
+        text: Option<&str>,
+        role: Option<Role>,
+        page: PageRequest,
+    ) -> Result<Page<TenantUserView>> {
+        actor.require(Permission::ManageTenants)?;
+        let text = text.map(str::trim).filter(|t| !t.is_empty());
+        if text.is_some_and(|t| t.chars().count() > 100 || t.contains('\0')) {
+            return Err(Error::validation("q", "out_of_range", "at most 100 characters of text"));
+        }
+        let hits = repo::directory::search_users(self.store.db(), text, role.map(Role::as_str), page).await?;
+        Ok(hits.map(|h| TenantUserView { tenant: h.tenant.into(), user: h.user.into() }))
     }
 }
