@@ -74,6 +74,25 @@ describe('REST client', () => {
     expect(getSession('delta')).toBeNull();
   });
 
+  it('refreshes a platform admin login at the admin endpoint, without X-Tenant', async () => {
+    setSession(null, { accessToken: 'old', refreshToken: 'p1', expiresAt: 0, user: { ...user } });
+    fetchMock.mockImplementation(async (input: Request | string, init?: RequestInit) => {
+      const url = typeof input === 'string' ? input : input.url;
+      if (url.endsWith('/api/v1/admin/auth/refresh')) {
+        expect(new Headers(init?.headers).has('x-tenant')).toBe(false);
+        return json(200, { access_token: 'fresh', token_type: 'Bearer', expires_in: 900, refresh_token: 'p2', user });
+      }
+      if (url.endsWith('/api/v1/auth/refresh')) throw new Error('a tenant refresh for the platform login');
+      const auth = (input as Request).headers.get('Authorization');
+      return auth === 'Bearer fresh'
+        ? json(200, { items: [], total: 0, page: 1, per_page: 25 })
+        : json(401, { code: 'token_expired', status: 401 }, 'application/problem+json');
+    });
+    const data = await call(apiFor(null).GET('/api/v1/admin/tenants'));
+    expect(data.total).toBe(0);
+    expect(getSession(null)?.refreshToken).toBe('p2');
+  });
+
   it('maps a network failure to network_error', async () => {
     fetchMock.mockRejectedValueOnce(new TypeError('Failed to fetch'));
     const err = await call(apiFor('echo').GET('/api/v1/events')).catch((e) => e);

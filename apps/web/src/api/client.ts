@@ -13,17 +13,23 @@ export type Api = Client<paths>;
 const NO_REFRESH = /\/api\/v1\/(auth|admin\/auth)\//;
 const refreshing = new Map<string, Promise<boolean>>();
 
-/** Rotates the tenant's refresh token once, however many requests ask at the same time. */
-export function refreshSession(tenant: string, fetchImpl: typeof fetch = fetch): Promise<boolean> {
-  const running = refreshing.get(tenant);
+/**
+ * Rotates the refresh token of a tenant's login (or the platform admin's
+ * with `null`) once, however many requests ask at the same time.
+ */
+export function refreshSession(tenant: string | null, fetchImpl: typeof fetch = fetch): Promise<boolean> {
+  const key = tenant ?? '';
+  const running = refreshing.get(key);
   if (running) return running;
   const p = (async () => {
     const s = getSession(tenant);
     if (!s?.refreshToken) return false;
     try {
-      const res = await fetchImpl('/api/v1/auth/refresh', {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (tenant) headers['x-tenant'] = tenant;
+      const res = await fetchImpl(tenant ? '/api/v1/auth/refresh' : '/api/v1/admin/auth/refresh', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-tenant': tenant },
+        headers,
         body: JSON.stringify({ refresh_token: s.refreshToken }),
       });
       if (!res.ok) {
@@ -35,10 +41,10 @@ export function refreshSession(tenant: string, fetchImpl: typeof fetch = fetch):
     } catch {
       return false;
     } finally {
-      refreshing.delete(tenant);
+      refreshing.delete(key);
     }
   })();
-  refreshing.set(tenant, p);
+  refreshing.set(key, p);
   return p;
 }
 
@@ -51,17 +57,17 @@ function middleware(tenant: string | null): Middleware {
       if (s && !request.headers.has('Authorization')) {
         request.headers.set('Authorization', `Bearer ${s.accessToken}`);
       }
-      if (tenant && s?.refreshToken && !NO_REFRESH.test(request.url)) retries.set(id, request.clone());
+      if (s?.refreshToken && !NO_REFRESH.test(request.url)) retries.set(id, request.clone());
       return request;
     },
     async onResponse({ response, id }) {
       const retry = retries.get(id);
       retries.delete(id);
-      if (response.status === 401 && !tenant && !NO_REFRESH.test(response.url) && getSession(null)) {
-        // Platform logins have no refresh token: an expired one means logging in again.
+      if (response.status === 401 && !retry && !tenant && !NO_REFRESH.test(response.url) && getSession(null)) {
+        // A platform login from before refresh tokens: log in again.
         setSession(null, null);
       }
-      if (response.status !== 401 || !retry || !tenant) return response;
+      if (response.status !== 401 || !retry) return response;
       if (!(await refreshSession(tenant))) return response;
       const s = getSession(tenant);
       if (s) retry.headers.set('Authorization', `Bearer ${s.accessToken}`);

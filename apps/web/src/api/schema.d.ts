@@ -18,6 +18,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ends the platform admin login the refresh token belongs to. */
+        post: operations["admin_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotates a platform admin's refresh token, as `/auth/refresh` does for
+         *     tenant users: the old token stops working; reusing it ends the login.
+         */
+        post: operations["admin_refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/tenants": {
         parameters: {
             query?: never;
@@ -83,6 +120,26 @@ export interface paths {
         head?: never;
         /** Changes any tenant user's role, profile or active flag. */
         patch: operations["admin_update_user"];
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users of every tenant, with their tenant, ordered by e-mail: find a
+         *     person without knowing their tenant (platform admins).
+         */
+        get: operations["admin_search_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/api-keys": {
@@ -942,10 +999,30 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Every saved version, newest first, with its source and test cases;
+         *     `active` marks the live one. Rolling back is activating an older one.
+         */
+        get: operations["scripts_versions"];
         put?: never;
         /** Saves a new version; the active version stays until another is activated. */
         post: operations["scripts_save"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/scripts/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["scripts_version"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1039,6 +1116,26 @@ export interface paths {
         get: operations["settings_get_settings"];
         /** Replaces the tenant's settings: hold time and resale price cap. */
         put: operations["settings_put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's public face (name and colours) for its storefront; no
+         *     credential needed. Suspended or unknown tenants answer as elsewhere.
+         */
+        get: operations["settings_public_tenant"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2659,6 +2756,26 @@ export interface components {
             /** Format: int64 */
             per_page: number;
         };
+        Page_ScriptVersionView: {
+            items: {
+                /** Format: int32 */
+                version: number;
+                /** @description Whether this is the live version. */
+                active: boolean;
+                source: string;
+                test_cases: Record<string, never>[];
+                /** Format: uuid */
+                created_by: string;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+        };
         Page_ScriptView: {
             items: {
                 /** Format: uuid */
@@ -2678,6 +2795,18 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+            }[];
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            page: number;
+            /** Format: int64 */
+            per_page: number;
+        };
+        Page_TenantUserView: {
+            items: {
+                tenant: components["schemas"]["TenantView"];
+                user: components["schemas"]["UserView"];
             }[];
             /** Format: int64 */
             total: number;
@@ -2780,6 +2909,11 @@ export interface components {
             stripe_configured: boolean;
             /** @description What this tenant's paid orders use. */
             tenant_default: components["schemas"]["ProviderKind"];
+            /**
+             * @description Stripe.js publishable key (`pk_…`) for the Payment Element; null
+             *     without Stripe.
+             */
+            stripe_publishable_key?: string | null;
         };
         /**
          * @description E.164 phone number, or an empty string to remove it
@@ -2820,6 +2954,14 @@ export interface components {
             public_key: string;
             /** @description How a token is laid out. */
             token_format: string;
+        };
+        /** @description What anyone may know about a tenant: what a storefront shows before login. */
+        PublicTenant: {
+            slug: string;
+            name: string;
+            /** @description `#rrggbb`, when the tenant set one. */
+            brand_color?: string | null;
+            accent_color?: string | null;
         };
         Quote: {
             /** Format: uuid */
@@ -3022,6 +3164,19 @@ export interface components {
             source: string;
             test_cases?: Record<string, never>[];
         };
+        /** @description One saved version of a script, newest first in listings. */
+        ScriptVersionView: {
+            /** Format: int32 */
+            version: number;
+            /** @description Whether this is the live version. */
+            active: boolean;
+            source: string;
+            test_cases: Record<string, never>[];
+            /** Format: uuid */
+            created_by: string;
+            /** Format: date-time */
+            created_at: string;
+        };
         ScriptView: {
             /** Format: uuid */
             id: string;
@@ -3220,6 +3375,11 @@ export interface components {
         };
         /** @enum {string} */
         TenantStatus: "active" | "suspended";
+        /** @description A tenant user found by a platform-wide search, with its tenant. */
+        TenantUserView: {
+            tenant: components["schemas"]["TenantView"];
+            user: components["schemas"]["UserView"];
+        };
         TenantView: {
             /** Format: uuid */
             id: string;
@@ -3536,6 +3696,76 @@ export interface operations {
             };
         };
     };
+    admin_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshBody"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An error, as an RFC 9457 problem document with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshBody"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem document with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_list_tenants: {
         parameters: {
             query?: {
@@ -3812,6 +4042,56 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem document with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_search_users: {
+        parameters: {
+            query?: {
+                /** @description Text the e-mail or display name contains (case-insensitive). */
+                q?: string;
+                role?: components["schemas"]["Role"];
+                page?: number;
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TenantUserView"];
+                };
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6964,6 +7244,52 @@ export interface operations {
             };
         };
     };
+    scripts_versions: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Items per page (1–100, default 20). */
+                per_page?: number;
+            };
+            header?: {
+                /** @description Tenant slug; may instead come from the host's subdomain. */
+                "X-Tenant"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ScriptVersionView"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem document with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     scripts_save: {
         parameters: {
             query?: never;
@@ -6999,6 +7325,48 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem document with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    scripts_version: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant slug; may instead come from the host's subdomain. */
+                "X-Tenant"?: string;
+            };
+            path: {
+                id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScriptVersionView"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7354,6 +7722,45 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An error, as an RFC 9457 problem document with a stable `code` */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_public_tenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Tenant slug; may instead come from the host's subdomain. */
+                "X-Tenant"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicTenant"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,7 @@
 /** English strings. Spanish (es.ts) must have the same keys (a test checks). */
 const en = {
   common: {
+    actions: 'Actions',
     skip: 'Skip to content',
     loading: 'Loading…',
     working: 'Working…',
@@ -453,6 +454,14 @@ const en = {
     confirmDelete: 'Delete this coupon?',
   },
   scripts: {
+    versions: 'Versions',
+    savedAt: 'Saved',
+    testCount: 'Test cases',
+    showSource: 'Show source',
+    hideSource: 'Hide source',
+    editFrom: 'Edit from here',
+    sourceOf: 'Source of version {{version}}',
+    loadedVersion: 'Version {{version}} loaded into the editor; save to make it a new version',
     new: 'New script',
     none: 'No scripts yet',
     name: 'Name',
@@ -634,7 +643,8 @@ const en = {
     onboarded: '{{name}} is ready.',
     users: 'Users',
     tenant: 'Tenant',
-    chooseTenant: 'Choose a tenant',
+    userSearch: 'Search users in every tenant',
+    userSearchHint: 'E-mail or name',
     name: 'Name',
     slug: 'Slug',
     slugHint: 'Used in addresses: /t/<slug> or <slug>.example.com',

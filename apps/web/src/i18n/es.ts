@@ -3,6 +3,7 @@ import type { Dict } from './en';
 /** Spanish strings: the same keys as en.ts (the type checks it). */
 const es: Dict = {
   common: {
+    actions: 'Acciones',
     skip: 'Saltar al contenido',
     loading: 'Cargando…',
     working: 'Procesando…',
@@ -455,6 +456,14 @@ const es: Dict = {
     confirmDelete: '¿Eliminar este cupón?',
   },
   scripts: {
+    versions: 'Versiones',
+    savedAt: 'Guardada',
+    testCount: 'Casos de prueba',
+    showSource: 'Ver código',
+    hideSource: 'Ocultar código',
+    editFrom: 'Editar desde aquí',
+    sourceOf: 'Código de la versión {{version}}',
+    loadedVersion: 'Versión {{version}} cargada en el editor; guárdala para crear una versión nueva',
     new: 'Nuevo script',
     none: 'Aún no hay scripts',
     name: 'Nombre',
@@ -636,7 +645,8 @@ const es: Dict = {
     onboarded: '{{name}} está lista.',
     users: 'Usuarios',
     tenant: 'Organización',
-    chooseTenant: 'Elige una organización',
+    userSearch: 'Buscar usuarios en todas las organizaciones',
+    userSearchHint: 'Correo o nombre',
     name: 'Nombre',
     slug: 'Identificador',
     slugHint: 'Se usa en las direcciones: /t/<identificador> o <identificador>.example.com',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSlug, resolveTenant, slugFromHost, slugFromPath } from './tenant';
+import { isSlug, readableBrand, resolveTenant, slugFromHost, slugFromPath } from './tenant';
 
 describe('tenant resolution', () => {
   it('takes the slug from storefront and console paths', () => {
@@ -39,5 +39,15 @@ describe('tenant resolution', () => {
     expect(isSlug('1abc')).toBe(false);
     expect(isSlug('abc-')).toBe(false);
     expect(isSlug('admin')).toBe(false);
+  });
+
+  it('uses a brand colour only where white text on it is readable', () => {
+    expect(readableBrand('#112233')).toBe('#112233');
+    expect(readableBrand('#3B2F8F')).toBe('#3b2f8f');
+    expect(readableBrand('#ffee00')).toBeNull();
+    expect(readableBrand('#777777')).toBeNull(); // 4.48:1, just under AA
+    expect(readableBrand('#767676')).toBe('#767676'); // 4.54:1
+    expect(readableBrand('red')).toBeNull();
+    expect(readableBrand(null)).toBeNull();
   });
 });

@@ -60,3 +60,18 @@ export function resolveTenant(pathname: string, hostname: string, baseDomain: st
 export function hostTenant(): string | null {
   return typeof window === 'undefined' ? null : slugFromHost(window.location.hostname, BASE_DOMAIN);
 }
+
+/**
+ * A tenant's brand colour if white text on it stays readable (WCAG AA,
+ * contrast ≥ 4.5:1), else null and the default brand stays.
+ */
+export function readableBrand(color: string | null | undefined): string | null {
+  const m = /^#([0-9a-f]{6})$/i.exec(color ?? '');
+  if (!m) return null;
+  const channel = (i: number) => {
+    const c = parseInt(m[1].slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
+  return 1.05 / (luminance + 0.05) >= 4.5 ? color!.toLowerCase() : null;
+}

@@ -99,9 +99,12 @@ export function RegisterForm({ tenant, onDone }: { tenant: string; onDone: (u: U
 
 /** Logs out: revokes the refresh token (best effort) and forgets the login. */
 export async function logout(tenant: string | null, refreshToken: string | null): Promise<void> {
-  if (tenant && refreshToken) {
+  if (refreshToken) {
     try {
-      await apiFor(tenant).POST('/api/v1/auth/logout', { body: { refresh_token: refreshToken } });
+      const body = { refresh_token: refreshToken };
+      await (tenant
+        ? apiFor(tenant).POST('/api/v1/auth/logout', { body })
+        : apiFor(null).POST('/api/v1/admin/auth/logout', { body }));
     } catch {
       /* forget it locally anyway */
     }

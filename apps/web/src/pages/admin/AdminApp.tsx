@@ -8,14 +8,15 @@ import { useTranslation } from 'react-i18next';
 import { toast } from 'sonner';
 import { apiFor, call } from '../../api/client';
 import type { components } from '../../api/schema';
-import { hasRole, setSession, useSession, type Role } from '../../api/auth';
+import { hasRole, useSession, type Role } from '../../api/auth';
 import { isSlug } from '../../lib/tenant';
 import { dateTime } from '../../lib/format';
 import { reportFormError, toastError } from '../../lib/forms';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { LanguageSwitcher } from '../../components/LanguageSwitcher';
 import { Badge, Empty, ErrorView, Pagination, SelectField, Skeleton, TextField } from '../../components/ui';
-import { LoginForm } from '../AuthForms';
+import { LoginForm, logout } from '../AuthForms';
+import { useDebounced } from '../../lib/useDebounced';
 import { TENANT_ROLES, UserTable } from '../console/Users';
 
 type TenantView = components['schemas']['TenantView'];
@@ -335,28 +336,84 @@ function TenantDetail() {
   );
 }
 
+/** Users of every tenant: search by e-mail or name without knowing the tenant. */
 function AllUsers() {
   const { t } = useTranslation();
-  const [tenantId, setTenantId] = useState('');
-  const tenants = useQuery({
-    queryKey: ['admin-tenants', 'all'],
-    queryFn: () => call(api().GET('/api/v1/admin/tenants', { params: { query: { per_page: 100 } } })),
+  const qc = useQueryClient();
+  const [text, setText] = useState('');
+  const [role, setRole] = useState<Role | ''>('');
+  const [page, setPage] = useState(1);
+  const q = useDebounced(text.trim(), 300);
+  const hits = useQuery({
+    queryKey: ['admin-all-users', q, role, page],
+    placeholderData: keepPreviousData,
+    queryFn: () =>
+      call(api().GET('/api/v1/admin/users', { params: { query: { q: q || undefined, role: role || undefined, page, per_page: 25 } } })),
   });
+  const patch = useMutation({
+    mutationFn: ({ tenantId, uid, body }: { tenantId: string; uid: string; body: { role?: Role; active?: boolean; is_member?: boolean } }) =>
+      call(api().PATCH('/api/v1/admin/tenants/{id}/users/{uid}', { params: { path: { id: tenantId, uid } }, body })),
+    onSuccess: () => {
+      toast.success(t('common.saved'));
+      void qc.invalidateQueries({ queryKey: ['admin-all-users'] });
+    },
+    onError: toastError,
+  });
+  const items = hits.data?.items ?? [];
+  const tenantOf = new Map(items.map((h) => [h.user.id, h.tenant]));
   return (
     <div>
       <h1>{t('admin.users')}</h1>
-      <div className="field">
-        <label htmlFor="u-tenant">{t('admin.tenant')}</label>
-        <select id="u-tenant" value={tenantId} onChange={(e) => setTenantId(e.target.value)}>
-          <option value="">{t('admin.chooseTenant')}</option>
-          {(tenants.data?.items ?? []).map((x) => (
-            <option key={x.id} value={x.id}>
-              {x.name} ({x.slug})
-            </option>
-          ))}
-        </select>
+      <div className="row wrap">
+        <div className="field grow">
+          <label htmlFor="u-search">{t('admin.userSearch')}</label>
+          <input
+            id="u-search"
+            type="search"
+            maxLength={100}
+            value={text}
+            placeholder={t('admin.userSearchHint')}
+            onChange={(e) => {
+              setText(e.target.value);
+              setPage(1);
+            }}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="u-role">{t('users.role')}</label>
+          <select id="u-role" value={role} onChange={(e) => { setRole(e.target.value as Role | ''); setPage(1); }}>
+            <option value="">{t('common.all')}</option>
+            {TENANT_ROLES.map((r) => (
+              <option key={r} value={r}>
+                {t(`roles.${r}`)}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
-      {tenantId ? <TenantUsers key={tenantId} tenantId={tenantId} /> : <Empty title={t('admin.chooseTenant')} />}
+      {hits.isPending ? (
+        <Skeleton lines={5} />
+      ) : hits.isError ? (
+        <ErrorView error={hits.error} retry={() => void hits.refetch()} />
+      ) : items.length === 0 ? (
+        <Empty title={t('users.none')} />
+      ) : (
+        <section aria-busy={hits.isFetching}>
+          <UserTable
+            users={items.map((h) => h.user)}
+            busy={patch.isPending}
+            tenantOf={(u) => {
+              const x = tenantOf.get(u.id);
+              return x ? <Link to={`/admin/tenants/${x.id}`}>{x.name}</Link> : null;
+            }}
+            patch={(u, body) => {
+              const x = tenantOf.get(u.id);
+              if (x) patch.mutate({ tenantId: x.id, uid: u.id, body });
+            }}
+          />
+          <Pagination page={page} perPage={25} total={hits.data.total} onPage={setPage} />
+        </section>
+      )}
     </div>
   );
 }
@@ -392,8 +449,8 @@ export default function AdminApp() {
           <LanguageSwitcher />
           <button
             className="btn small"
-            onClick={() => {
-              setSession(null, null);
+            onClick={async () => {
+              await logout(null, session.refreshToken);
               qc.clear();
               nav('/admin');
             }}

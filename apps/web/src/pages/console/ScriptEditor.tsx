@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
@@ -11,6 +11,7 @@ import { call } from '../../api/client';
 import type { components } from '../../api/schema';
 import { useTenant } from '../../lib/TenantContext';
 import { toastError } from '../../lib/forms';
+import { dateTime } from '../../lib/format';
 import { errorRange, where, type ScriptError, type TestResult } from '../../lib/scriptErrors';
 import { Badge, ErrorView, Skeleton } from '../../components/ui';
 import { useConsolePath } from './shared';
@@ -123,6 +124,7 @@ export default function ScriptEditor() {
       const s = await call(api.POST('/api/v1/scripts/{id}/activate', { params: { path: { id } }, body: { version: v } }));
       qc.setQueryData(['script', slug, id], s);
       void qc.invalidateQueries({ queryKey: ['scripts', slug] });
+      void qc.invalidateQueries({ queryKey: ['script-versions', slug, id] });
       toast.success(t('scripts.activated', { version: v }));
     } catch (e) {
       toastError(e);
@@ -136,6 +138,7 @@ export default function ScriptEditor() {
     try {
       const s = await call(api.POST('/api/v1/scripts/{id}/deactivate', { params: { path: { id } } }));
       qc.setQueryData(['script', slug, id], s);
+      void qc.invalidateQueries({ queryKey: ['script-versions', slug, id] });
       toast.success(t('scripts.deactivated'));
     } catch (e) {
       toastError(e);
@@ -234,6 +237,17 @@ export default function ScriptEditor() {
           </button>
         </div>
       </div>
+      <VersionHistory
+        scriptId={s.id}
+        latest={s.latest_version}
+        busy={busy}
+        onActivate={(v) => void activate(v)}
+        onLoad={(v) => {
+          setSource(v.source);
+          setTests(JSON.stringify(v.test_cases, null, 2));
+          toast.info(t('scripts.loadedVersion', { version: v.version }));
+        }}
+      />
       {report && (
         <section className="panel" aria-live="polite">
           <h2>
@@ -273,5 +287,94 @@ export default function ScriptEditor() {
         </section>
       )}
     </div>
+  );
+}
+
+type Version = components['schemas']['ScriptVersionView'];
+
+/** Every saved version: look at one, start editing from it, or make it live (rollback). */
+function VersionHistory({
+  scriptId,
+  latest,
+  busy,
+  onActivate,
+  onLoad,
+}: {
+  scriptId: string;
+  latest: number;
+  busy: boolean;
+  onActivate: (v: number) => void;
+  onLoad: (v: Version) => void;
+}) {
+  const { t } = useTranslation();
+  const { api, slug } = useTenant();
+  const [open, setOpen] = useState<number | null>(null);
+  const versions = useQuery({
+    // `latest` in the key: a new save lists at once.
+    queryKey: ['script-versions', slug, scriptId, latest],
+    queryFn: () =>
+      call(api.GET('/api/v1/scripts/{id}/versions', { params: { path: { id: scriptId }, query: { per_page: 100 } } })),
+  });
+  return (
+    <section className="panel" aria-labelledby="versions-label">
+      <h2 id="versions-label">{t('scripts.versions')}</h2>
+      {versions.isPending ? (
+        <Skeleton lines={3} />
+      ) : versions.isError ? (
+        <ErrorView error={versions.error} retry={() => void versions.refetch()} />
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t('scripts.version')}</th>
+              <th>{t('scripts.savedAt')}</th>
+              <th>{t('scripts.testCount')}</th>
+              <th>
+                <span className="sr-only">{t('common.actions')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {versions.data.items.map((v) => (
+              <Fragment key={v.version}>
+                <tr>
+                  <td>
+                    v{v.version} {v.active && <Badge kind="on_sale">{t('scripts.live')}</Badge>}
+                  </td>
+                  <td>{dateTime(v.created_at)}</td>
+                  <td className="num">{Array.isArray(v.test_cases) ? v.test_cases.length : 0}</td>
+                  <td className="row">
+                    <button
+                      className="btn small"
+                      aria-expanded={open === v.version}
+                      onClick={() => setOpen(open === v.version ? null : v.version)}
+                    >
+                      {open === v.version ? t('scripts.hideSource') : t('scripts.showSource')}
+                    </button>
+                    <button className="btn small" onClick={() => onLoad(v)}>
+                      {t('scripts.editFrom')}
+                    </button>
+                    {!v.active && (
+                      <button className="btn small primary" disabled={busy} onClick={() => onActivate(v.version)}>
+                        {v.version < latest ? t('scripts.rollback', { version: v.version }) : t('scripts.activate', { version: v.version })}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+                {open === v.version && (
+                  <tr>
+                    <td colSpan={4}>
+                      <pre className="log" aria-label={t('scripts.sourceOf', { version: v.version })}>
+                        {v.source}
+                      </pre>
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { zodResolver } from '@hookform/resolvers/zod';
@@ -29,16 +29,20 @@ export function UserTable({
   users,
   patch,
   busy,
+  tenantOf,
 }: {
   users: UserView[];
   patch: (u: UserView, body: { role?: Role; active?: boolean; is_member?: boolean }) => void;
   busy: boolean;
+  /** A first column naming each user's tenant (platform-wide lists). */
+  tenantOf?: (u: UserView) => ReactNode;
 }) {
   const { t } = useTranslation();
   return (
     <table className="table">
       <thead>
         <tr>
+          {tenantOf && <th>{t('admin.tenant')}</th>}
           <th>{t('users.name')}</th>
           <th>{t('auth.email')}</th>
           <th>{t('users.role')}</th>
@@ -50,6 +54,7 @@ export function UserTable({
       <tbody>
         {users.map((u) => (
           <tr key={u.id}>
+            {tenantOf && <td>{tenantOf(u)}</td>}
             <td>{u.display_name}</td>
             <td>{u.email}</td>
             <td>

@@ -1,6 +1,9 @@
 import { Link, NavLink, Route, Routes, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import type { CSSProperties } from 'react';
+import { call } from '../../api/client';
+import { readableBrand } from '../../lib/tenant';
 import { TenantProvider, useStorePath, useTenant } from '../../lib/TenantContext';
 import { CONSOLE_ROLES, hasRole, useSession } from '../../api/auth';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
@@ -16,9 +19,21 @@ import { MyTickets } from './MyTickets';
 import { ProfilePage } from './ProfilePage';
 import { ResalePage } from './ResalePage';
 
+/** The tenant's public face (name, colours): no login needed. */
+function usePublicTenant() {
+  const { api, slug } = useTenant();
+  return useQuery({
+    queryKey: ['public-tenant', slug],
+    queryFn: () => call(api.GET('/api/v1/tenant')),
+    staleTime: 10 * 60_000,
+    retry: false,
+  });
+}
+
 function StoreHeader() {
   const { t } = useTranslation();
   const { slug } = useTenant();
+  const face = usePublicTenant();
   const p = useStorePath();
   const s = useSession(slug);
   const nav = useNavigate();
@@ -26,7 +41,7 @@ function StoreHeader() {
   return (
     <header className="topbar">
       <Link to={p('/')} className="brand">
-        🎟 <span>{slug}</span>
+        🎟 <span>{face.data?.name ?? slug}</span>
       </Link>
       <nav className="topnav" aria-label={t('nav.main')}>
         <NavLink to={p('/')} end>
@@ -114,10 +129,19 @@ function NotFoundHere() {
 
 /** The storefront of one tenant; `base` is `/t/<slug>` or `` on its subdomain. */
 export function StoreApp({ slug, base }: { slug: string; base: string }) {
-  const loc = useLocation();
   return (
     <TenantProvider slug={slug} base={base}>
-      <div className="store">
+      <Storefront />
+    </TenantProvider>
+  );
+}
+
+function Storefront() {
+  const loc = useLocation();
+  const face = usePublicTenant();
+  const brand = readableBrand(face.data?.brand_color);
+  return (
+      <div className="store" style={brand ? ({ '--brand': brand } as CSSProperties) : undefined}>
         <SkipLink />
         <StoreHeader />
         <div id="content" tabIndex={-1}>
@@ -138,7 +162,6 @@ export function StoreApp({ slug, base }: { slug: string; base: string }) {
         </ErrorBoundary>
         </div>
       </div>
-    </TenantProvider>
   );
 }
 

@@ -38,6 +38,12 @@ describe('storefront', () => {
     await i18n.changeLanguage('en');
     fetchMock = vi.fn(async (req: Request) => {
       const url = new URL(req.url);
+      if (url.pathname === '/api/v1/tenant') {
+        return new Response(JSON.stringify({ slug: 'demo', name: 'Demo Live', brand_color: '#0b3d2e', accent_color: null }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
       const q = url.searchParams.get('q');
       const items = q ? [ev('e2', 'Rockfest')] : [ev('e1', 'Jazz night'), ev('e2', 'Rockfest')];
       return new Response(JSON.stringify({ items, total: items.length, page: 1, per_page: 12 }), {
@@ -52,15 +58,22 @@ describe('storefront', () => {
   it('lists the tenant’s events with X-Tenant from the path, and searches after a pause', async () => {
     renderAt('/t/demo');
     expect(await screen.findByText('Jazz night')).toBeInTheDocument();
-    const first = fetchMock.mock.calls[0][0] as Request;
-    expect(first.headers.get('X-Tenant')).toBe('demo');
-    expect(new URL(first.url).pathname).toBe('/api/v1/events');
+    const requests = fetchMock.mock.calls.map((c) => c[0] as Request);
+    const first = requests.find((r) => new URL(r.url).pathname === '/api/v1/events');
+    expect(first?.headers.get('X-Tenant')).toBe('demo');
+    // The tenant's public face: its name in the header, its (readable) brand colour.
+    expect(await screen.findByText('Demo Live')).toBeInTheDocument();
+    expect(document.querySelector<HTMLElement>('.store')?.style.getPropertyValue('--brand')).toBe('#0b3d2e');
 
     fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'ro' } });
     fireEvent.change(screen.getByLabelText('Search'), { target: { value: 'roc' } });
     await waitFor(() => expect(screen.queryByText('Jazz night')).not.toBeInTheDocument());
     expect(screen.getByText('Rockfest')).toBeInTheDocument();
-    const searched = fetchMock.mock.calls.map((c) => new URL((c[0] as Request).url).searchParams.get('q')).filter(Boolean);
+    const searched = fetchMock.mock.calls
+      .map((c) => new URL((c[0] as Request).url))
+      .filter((u) => u.pathname === '/api/v1/events')
+      .map((u) => u.searchParams.get('q'))
+      .filter(Boolean);
     // debounced: one request for the final text, none for the keystroke before it
     expect(searched).toEqual(['roc']);
   });
