@@ -22,6 +22,8 @@ const ApiKeys = lazy(() => import('./ApiKeys'));
 const Users = lazy(() => import('./Users'));
 const Audit = lazy(() => import('./Audit'));
 const Notifications = lazy(() => import('./Notifications'));
+const Templates = lazy(() => import('./Templates'));
+const TemplateEditor = lazy(() => import('./TemplateEditor'));
 const Checkin = lazy(() => import('./Checkin'));
 const Orders = lazy(() => import('./Orders'));
 const Settings = lazy(() => import('./Settings'));
@@ -37,6 +39,7 @@ export const NAV: { to: string; key: string; roles: Role[] }[] = [
   { to: 'orders', key: 'orders', roles: ORG },
   { to: 'coupons', key: 'coupons', roles: ORG },
   { to: 'notifications', key: 'notifications', roles: ORG },
+  { to: 'templates', key: 'templates', roles: ADMIN },
   { to: 'scripts', key: 'scripts', roles: ADMIN },
   { to: 'webhooks', key: 'webhooks', roles: ADMIN },
   { to: 'api-keys', key: 'apiKeys', roles: ADMIN },
@@ -139,6 +142,8 @@ export default function ConsoleApp({ slug }: { slug: string }) {
                   <Route path="orders" element={g(ORG, <Orders />)} />
                   <Route path="coupons" element={g(ORG, <Coupons />)} />
                   <Route path="notifications" element={g(ORG, <Notifications />)} />
+                  <Route path="templates" element={g(ADMIN, <Templates />)} />
+                  <Route path="templates/:name" element={g(ADMIN, <TemplateEditor />)} />
                   <Route path="scripts" element={g(ADMIN, <Scripts />)} />
                   <Route path="scripts/:id" element={g(ADMIN, <ScriptEditor />)} />
                   <Route path="webhooks" element={g(ADMIN, <Webhooks />)} />
