@@ -24,6 +24,7 @@ const Audit = lazy(() => import('./Audit'));
 const Notifications = lazy(() => import('./Notifications'));
 const Templates = lazy(() => import('./Templates'));
 const TemplateEditor = lazy(() => import('./TemplateEditor'));
+const BulkImport = lazy(() => import('./BulkImport'));
 const Checkin = lazy(() => import('./Checkin'));
 const Orders = lazy(() => import('./Orders'));
 const Settings = lazy(() => import('./Settings'));
@@ -35,6 +36,7 @@ const ALL: Role[] = CONSOLE_ROLES;
 export const NAV: { to: string; key: string; roles: Role[] }[] = [
   { to: '', key: 'dashboard', roles: ALL },
   { to: 'events', key: 'events', roles: ALL },
+  { to: 'import', key: 'import', roles: ORG },
   { to: 'checkin', key: 'checkin', roles: ALL },
   { to: 'orders', key: 'orders', roles: ORG },
   { to: 'coupons', key: 'coupons', roles: ORG },
@@ -138,6 +140,7 @@ export default function ConsoleApp({ slug }: { slug: string }) {
                   <Route path="events/:eventId" element={<EventDetail />} />
                   <Route path="events/:eventId/sessions/:sid" element={<SessionDetail />} />
                   <Route path="events/:eventId/sessions/:sid/seats/:ttid" element={g(ORG, <SeatEditor />)} />
+                  <Route path="import" element={g(ORG, <BulkImport />)} />
                   <Route path="checkin" element={<Checkin />} />
                   <Route path="orders" element={g(ORG, <Orders />)} />
                   <Route path="coupons" element={g(ORG, <Coupons />)} />
