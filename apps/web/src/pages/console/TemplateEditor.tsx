@@ -133,12 +133,12 @@ function TemplateForm({ view }: { view: TemplateView }) {
           ))}
         </ul>
       </details>
-      <section className="panel" aria-labelledby="tpl-subject-h">
+      <section className="panel">
         {partHead('subject')}
         <TextField label={t('tpl.part.subject')} hint={hint('subject')} error={err('subject')} readOnly={!!reverted.subject} {...form.register('subject')} />
       </section>
       <div className="editor-grid">
-        <section className="panel" aria-labelledby="tpl-html-h">
+        <section className="panel">
           {partHead('html')}
           <Controller
             control={form.control}
@@ -158,7 +158,7 @@ function TemplateForm({ view }: { view: TemplateView }) {
             )}
           />
         </section>
-        <section className="panel" aria-labelledby="tpl-text-h">
+        <section className="panel">
           {partHead('text')}
           <Controller
             control={form.control}
