@@ -22,6 +22,9 @@ const ApiKeys = lazy(() => import('./ApiKeys'));
 const Users = lazy(() => import('./Users'));
 const Audit = lazy(() => import('./Audit'));
 const Notifications = lazy(() => import('./Notifications'));
+const Templates = lazy(() => import('./Templates'));
+const TemplateEditor = lazy(() => import('./TemplateEditor'));
+const BulkImport = lazy(() => import('./BulkImport'));
 const Checkin = lazy(() => import('./Checkin'));
 const Orders = lazy(() => import('./Orders'));
 const Settings = lazy(() => import('./Settings'));
@@ -33,10 +36,12 @@ const ALL: Role[] = CONSOLE_ROLES;
 export const NAV: { to: string; key: string; roles: Role[] }[] = [
   { to: '', key: 'dashboard', roles: ALL },
   { to: 'events', key: 'events', roles: ALL },
+  { to: 'import', key: 'import', roles: ORG },
   { to: 'checkin', key: 'checkin', roles: ALL },
   { to: 'orders', key: 'orders', roles: ORG },
   { to: 'coupons', key: 'coupons', roles: ORG },
   { to: 'notifications', key: 'notifications', roles: ORG },
+  { to: 'templates', key: 'templates', roles: ADMIN },
   { to: 'scripts', key: 'scripts', roles: ADMIN },
   { to: 'webhooks', key: 'webhooks', roles: ADMIN },
   { to: 'api-keys', key: 'apiKeys', roles: ADMIN },
@@ -135,10 +140,13 @@ export default function ConsoleApp({ slug }: { slug: string }) {
                   <Route path="events/:eventId" element={<EventDetail />} />
                   <Route path="events/:eventId/sessions/:sid" element={<SessionDetail />} />
                   <Route path="events/:eventId/sessions/:sid/seats/:ttid" element={g(ORG, <SeatEditor />)} />
+                  <Route path="import" element={g(ORG, <BulkImport />)} />
                   <Route path="checkin" element={<Checkin />} />
                   <Route path="orders" element={g(ORG, <Orders />)} />
                   <Route path="coupons" element={g(ORG, <Coupons />)} />
                   <Route path="notifications" element={g(ORG, <Notifications />)} />
+                  <Route path="templates" element={g(ADMIN, <Templates />)} />
+                  <Route path="templates/:name" element={g(ADMIN, <TemplateEditor />)} />
                   <Route path="scripts" element={g(ADMIN, <Scripts />)} />
                   <Route path="scripts/:id" element={g(ADMIN, <ScriptEditor />)} />
                   <Route path="webhooks" element={g(ADMIN, <Webhooks />)} />

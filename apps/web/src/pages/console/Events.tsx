@@ -40,9 +40,14 @@ export default function Events() {
       <div className="row between wrap">
         <h1>{t('console.nav.events')}</h1>
         {can.organize && (
-          <button className="btn primary" onClick={() => setCreating((c) => !c)} aria-expanded={creating}>
-            {creating ? t('common.cancel') : t('ev.new')}
-          </button>
+          <div className="row">
+            <Link className="btn" to={cp('/import')}>
+              {t('bulk.link')}
+            </Link>
+            <button className="btn primary" onClick={() => setCreating((c) => !c)} aria-expanded={creating}>
+              {creating ? t('common.cancel') : t('ev.new')}
+            </button>
+          </div>
         )}
       </div>
       {creating && (

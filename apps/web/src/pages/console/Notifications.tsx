@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useForm } from 'react-hook-form';
 import { useTranslation } from 'react-i18next';
@@ -10,7 +11,7 @@ import { useDebounced } from '../../lib/useDebounced';
 import { dateTime } from '../../lib/format';
 import { reportFormError } from '../../lib/forms';
 import { Badge, Empty, ErrorView, Pagination, Skeleton, TextArea, TextField } from '../../components/ui';
-import { SessionPicker, useCan, usePicked } from './shared';
+import { SessionPicker, useCan, useConsolePath, usePicked } from './shared';
 
 type Channel = components['schemas']['Channel'];
 
@@ -163,9 +164,17 @@ function History() {
 export default function Notifications() {
   const { t } = useTranslation();
   const can = useCan();
+  const cp = useConsolePath();
   return (
     <div>
-      <h1>{t('console.nav.notifications')}</h1>
+      <div className="row between wrap">
+        <h1>{t('console.nav.notifications')}</h1>
+        {can.admin && (
+          <Link className="btn" to={cp('/templates')}>
+            {t('tpl.link')}
+          </Link>
+        )}
+      </div>
       <Announce />
       {can.admin && <History />}
     </div>
