@@ -119,6 +119,8 @@ export function CheckoutPage() {
   const gone = expired || h.status !== 'active';
   const q = quote.data;
   const provider = q && q.total_minor === 0 ? 'free' : providers.data?.tenant_default;
+  // A card order could not be paid here without Stripe.js's key: say so before ordering.
+  const cardUnavailable = provider === 'stripe' && !providers.data?.stripe_publishable_key;
 
   return (
     <main className="container narrow">
@@ -222,16 +224,26 @@ export function CheckoutPage() {
 
           <section className="panel">
             <h2>{t('checkout.payment')}</h2>
-            <p>
-              {provider === 'free'
-                ? t('checkout.payFree')
-                : provider === 'manual'
-                  ? t('checkout.payManual')
-                  : provider === 'stripe'
-                    ? t('checkout.payStripe')
-                    : t('common.loading')}
-            </p>
-            <button className="btn primary big" disabled={!q || place.isPending} onClick={() => place.mutate()}>
+            {cardUnavailable ? (
+              <p className="panel error-panel" role="alert">
+                {t('pay.unavailable')}
+              </p>
+            ) : (
+              <p>
+                {provider === 'free'
+                  ? t('checkout.payFree')
+                  : provider === 'manual'
+                    ? t('checkout.payManual')
+                    : provider === 'stripe'
+                      ? t('checkout.payStripe')
+                      : t('common.loading')}
+              </p>
+            )}
+            <button
+              className="btn primary big"
+              disabled={!q || place.isPending || cardUnavailable}
+              onClick={() => place.mutate()}
+            >
               {place.isPending ? t('common.working') : t('checkout.placeOrder', { total: q ? money(q.total_minor, q.currency) : '' })}
             </button>
           </section>
