@@ -2907,8 +2907,6 @@ export interface components {
              *     `free` and `manual` are offered.
              */
             stripe_configured: boolean;
-            /** @description Stripe.js publishable key (pk_…) for the Payment Element; null without Stripe */
-            stripe_publishable_key?: string | null;
             /** @description What this tenant's paid orders use. */
             tenant_default: components["schemas"]["ProviderKind"];
             /**
