@@ -3,6 +3,7 @@
 #   make run      PostgreSQL (+ Redis if available), migrate, demo data, serve on 127.0.0.1:8080
 #   make test     the whole workspace with cargo-nextest against real PostgreSQL, then the web app's
 #                 checks and its browser end-to-end suite (scripts/web-test.sh)
+#   make screenshots  the README's pictures (docs/screenshots/), taken by the browser journey
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
@@ -31,7 +32,7 @@ BIN := $(TARGET_DIR)/debug/taquilla
 # (Assign first: `eval "$(cmd)"` alone would ignore cmd's exit status.)
 SERVICES = svc_env="$$(scripts/services.sh)" || exit $$?; eval "$$svc_env"
 
-.PHONY: help run test lint fmt openapi bench bench-graphql bench-fanout bench-webhooks bench-search bench-scripting bench-pricing audit-verify services services-stop
+.PHONY: help run test screenshots lint fmt openapi bench bench-graphql bench-fanout bench-webhooks bench-search bench-scripting bench-pricing audit-verify services services-stop
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -57,6 +58,13 @@ test:
 		$(CARGO) test --workspace --no-fail-fast $(TEST_ARGS); \
 	fi; \
 	TAQUILLA_BIN=$(BIN) scripts/web-test.sh
+
+# The README's pictures, taken by the browser journey on a fresh database.
+screenshots:
+	@$(SERVICES); \
+	$(CARGO) build -p taquilla; \
+	scripts/web-build.sh; \
+	E2E_SHOWCASE_DIR=$(CURDIR)/docs/screenshots TAQUILLA_BIN=$(BIN) scripts/e2e.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -44,7 +44,7 @@ node_ok || { echo "web-deps: no Node.js 20+ available" >&2; exit 1; }
 
 if [ "${WEB_DEPS_SKIP_CHROMIUM:-0}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
   echo "web-deps: installing chromium"
-  apt_install chromium
+  apt_install chromium fonts-noto-color-emoji
 fi
 
 cd "$web"

@@ -146,6 +146,17 @@ function safe(s) {
 }
 
 /** Screenshots every page of every actor; prints and returns the paths. */
+/**
+ * With E2E_SHOWCASE_DIR set (`make screenshots`), keeps a picture of the page
+ * as `<dir>/<name>.png`: the README's screenshots come from this journey.
+ */
+export async function showcase(page, name) {
+  const dir = process.env.E2E_SHOWCASE_DIR;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), timeout: 10_000 });
+}
+
 export async function screenshotAll(actors, label) {
   mkdirSync(ARTIFACTS, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

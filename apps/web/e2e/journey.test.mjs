@@ -25,6 +25,7 @@ import {
   launch,
   localInput,
   selectOptionContaining,
+  showcase,
   tag,
   textContains,
   visible,
@@ -210,6 +211,7 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     }
 
     // Each searches for the event and opens the date.
+    await showcase(b.page, 'storefront');
     for (const p of [w.page, b.page]) {
       await p.getByRole('searchbox', { name: 'Search' }).fill('zarzuela');
       await waitFor('the search in the address', () => new URL(p.url()).searchParams.get('q') === 'zarzuela');
@@ -248,6 +250,7 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     assert.equal(await seatOf(w.page).getAttribute('data-state'), 'taken');
     assert.equal(await seatOf(w.page).getAttribute('role'), 'img', 'a taken seat cannot be chosen');
     await textContains(w.page.getByRole('row').filter({ hasText: section.name }), '16 of 17');
+    await showcase(w.page, 'seat-map');
   });
 
   await step('the buyer applies the coupon, orders to pay at the door; the box office confirms the payment', async () => {
@@ -360,6 +363,7 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     // When (a date and a time, not "—") and where the ticket was first used, and by whom.
     await textContains(used, ['ALREADY USED', /Checked in \w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M at gate North door/, `by ${door.name}`]);
     assert.match(await used.getAttribute('class'), /verdict-no/);
+    await showcase(p, 'check-in');
   });
 
   await step('the admin sees the sale on the dashboard and the trail in the audit log', async () => {
@@ -378,6 +382,7 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     await textContains(stat('Revenue (30 days)'), '€30.00');
     await textContains(stat('Tickets (30 days)'), /^\s*1\b/);
     await visible(o.getByRole('heading', { name: 'Sales over time' }));
+    await showcase(o, 'dashboard');
     await textContains(o.locator('.top-events li').first(), event.title);
     await visible(o.getByRole('heading', { name: 'Coupon uses' }));
 

@@ -1,5 +1,6 @@
 import { createContext, useContext, useMemo, type ReactNode } from 'react';
-import { apiFor, type Api } from '../api/client';
+import { useQuery } from '@tanstack/react-query';
+import { apiFor, call, type Api } from '../api/client';
 
 interface TenantCtx {
   slug: string;
@@ -25,4 +26,15 @@ export function useTenant(): TenantCtx {
 export function useStorePath(): (p: string) => string {
   const { base } = useTenant();
   return (p: string) => `${base}${p.startsWith('/') ? p : '/' + p}` || '/';
+}
+
+/** The tenant's public face (name, colours): no login needed. */
+export function usePublicTenant() {
+  const { api, slug } = useTenant();
+  return useQuery({
+    queryKey: ['public-tenant', slug],
+    queryFn: () => call(api.GET('/api/v1/tenant')),
+    staleTime: 10 * 60_000,
+    retry: false,
+  });
 }

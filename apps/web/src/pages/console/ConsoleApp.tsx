@@ -2,7 +2,7 @@ import { lazy, Suspense } from 'react';
 import { Link, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { TenantProvider } from '../../lib/TenantContext';
+import { TenantProvider, usePublicTenant, useTenant } from '../../lib/TenantContext';
 import { CONSOLE_ROLES, hasRole, useSession, type Role } from '../../api/auth';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { LanguageSwitcher } from '../../components/LanguageSwitcher';
@@ -101,7 +101,7 @@ export default function ConsoleApp({ slug }: { slug: string }) {
         <SkipLink />
         <header className="topbar">
           <Link to={base} className="brand">
-            🎟 {slug} · {t('console.title')}
+            🎟 <TenantName /> · {t('console.title')}
           </Link>
           <div className="topbar-end">
             <span className="muted small">
@@ -163,4 +163,9 @@ export default function ConsoleApp({ slug }: { slug: string }) {
       </div>
     </TenantProvider>
   );
+}
+
+function TenantName() {
+  const { slug } = useTenant();
+  return <>{usePublicTenant().data?.name ?? slug}</>;
 }

@@ -1,10 +1,9 @@
 import { Link, NavLink, Route, Routes, useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import type { CSSProperties } from 'react';
-import { call } from '../../api/client';
 import { readableBrand } from '../../lib/tenant';
-import { TenantProvider, useStorePath, useTenant } from '../../lib/TenantContext';
+import { TenantProvider, usePublicTenant, useStorePath, useTenant } from '../../lib/TenantContext';
 import { CONSOLE_ROLES, hasRole, useSession } from '../../api/auth';
 import { ErrorBoundary } from '../../components/ErrorBoundary';
 import { LanguageSwitcher } from '../../components/LanguageSwitcher';
@@ -18,17 +17,6 @@ import { OrderPage } from './OrderPage';
 import { MyTickets } from './MyTickets';
 import { ProfilePage } from './ProfilePage';
 import { ResalePage } from './ResalePage';
-
-/** The tenant's public face (name, colours): no login needed. */
-function usePublicTenant() {
-  const { api, slug } = useTenant();
-  return useQuery({
-    queryKey: ['public-tenant', slug],
-    queryFn: () => call(api.GET('/api/v1/tenant')),
-    staleTime: 10 * 60_000,
-    retry: false,
-  });
-}
 
 function StoreHeader() {
   const { t } = useTranslation();
