@@ -11,7 +11,8 @@
  *     QR shows in "My tickets";
  *  4. door staff made by the admin admits the ticket by its code, and a second
  *     scan answers "already used" with when and where;
- *  5. the admin sees the sale on the dashboard and the trail in the audit log.
+ *  5. the admin sees the sale on the dashboard and the trail in the audit log;
+ *  6. the storefront switches to Spanish (text, money, dates) and keeps it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -409,6 +410,25 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     }
     await o.getByRole('button', { name: 'Verify hash chain' }).click();
     await visible(o.getByText(/^Chain intact:/));
+  });
+
+  await step('the storefront speaks Spanish on request, and remembers it', async () => {
+    const p = people.watcher.page;
+    await p.goto(`/t/${tenant.slug}`);
+    await visible(p.getByRole('heading', { name: 'Upcoming events' }));
+    await p.getByRole('combobox', { name: 'Language' }).selectOption('es');
+    await visible(p.getByRole('heading', { name: 'Próximos eventos' }));
+    await visible(p.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Mis entradas' }));
+    assert.equal(await p.evaluate(() => document.documentElement.lang), 'es');
+    // Prices and dates follow the language too.
+    await p.getByRole('link', { name: event.title }).click();
+    await textContains(p.getByRole('listitem').filter({ has: p.getByRole('heading', { name: session.title }) }), [
+      'A la venta',
+      /40,00\s?€/,
+    ]);
+    await p.reload();
+    await visible(p.getByRole('heading', { name: event.title, level: 1 }));
+    await visible(p.getByRole('combobox', { name: 'Idioma' }));
   });
 
   for (const a of Object.values(people)) {
