@@ -457,12 +457,12 @@ async fn user_uses(tx: &TenantTx, coupon_id: Uuid, user_id: Uuid) -> Result<i64>
 /// visible, so the per-buyer count that follows is exact too. A refusal
 /// fails the whole order.
 ///
-/// A coupon without limits needs no count to be exact, so it takes only a
-/// key-share lock (the one its redemption's foreign key takes anyway):
-/// concurrent orders do not queue behind one another on a flash-sale promo
-/// code. The share lock still conflicts with an edit's `FOR UPDATE`, so a
-/// limit added while orders are in flight is seen by every later one, and
-/// the edit recounts `uses` from the redemptions (`update_coupon`).
+/// A coupon without limits needs no count to be exact, so it takes no lock
+/// at all: concurrent orders on a flash-sale promo code neither queue nor
+/// pile shared locks on its row (tenant migration t0013). An edit that adds
+/// a limit takes `coupon_redemptions` in SHARE mode first, so it waits for
+/// the redemptions in flight, recounts `uses` with all of them, and every
+/// later order (whose statement starts after the edit commits) sees the limit.
 pub(crate) async fn redeem(
     tx: &TenantTx,
     coupon_id: Uuid,
@@ -474,15 +474,14 @@ pub(crate) async fn redeem(
     struct Limits {
         max_uses_per_user: Option<i32>,
     }
-    // No limit: the redemption row, under the coupon's key-share lock, in
-    // one statement. Nothing inserted: the coupon has a limit (or was just
+    // No limit: the redemption row, in one statement. Nothing inserted: the coupon has a limit (or was just
     // deactivated), and the counted path below decides.
     let unlimited = tx
         .execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             "INSERT INTO coupon_redemptions (order_id, coupon_id, user_id, discount_minor) \
              SELECT $1, id, $3, $4 FROM coupons WHERE id = $2 AND active AND deleted_at IS NULL \
-               AND max_uses IS NULL AND max_uses_per_user IS NULL FOR KEY SHARE",
+               AND max_uses IS NULL AND max_uses_per_user IS NULL",
             [order_id.into(), coupon_id.into(), user_id.into(), discount_minor.into()],
         ))
         .await?;
@@ -631,6 +630,11 @@ impl App {
     ) -> Result<CouponView> {
         actor.require(Permission::ManageCoupons)?;
         let tx = self.store.tenant_tx(tenant_id).await?;
+        // First, before the coupon's row: wait for redemptions in flight
+        // (they hold ROW EXCLUSIVE from their first statement on the table)
+        // and hold new ones back until this edit commits, so the recount
+        // below is exact and a new limit applies to every later order.
+        tx.execute_unprepared("LOCK TABLE coupon_redemptions IN SHARE MODE").await?;
         let current = CouponView::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!("SELECT {COLUMNS} FROM coupons WHERE id = $1 AND deleted_at IS NULL FOR UPDATE"),

@@ -271,4 +271,34 @@ async fn unlimited_coupons_count_every_concurrent_use_and_a_limit_added_later_co
     assert_eq!(stats["uses"], 32);
     let ok = rush(5).await.into_iter().filter(|r| r.status.as_u16() == 201).count();
     assert_eq!(ok, 1);
+
+    // A limit set WHILE orders race: the edit waits for the redemptions in
+    // flight and counts them; after it, exactly the limit (or what had
+    // already been redeemed, if more) is ever used.
+    let mid = t
+        .post(&s.t, Some(&s.organizer), "/api/v1/coupons", json!({"code": "MIDRUSH", "kind": "percent", "value": 10}))
+        .await
+        .ok(201);
+    let orders = futures_util::future::join_all((0..40).map(|i| {
+        let body = json!({"session_id": s.session_id, "items": [{"ticket_type_id": tt, "quantity": 1}], "coupon_code": "midrush"});
+        let (t, fx, tok) = (&t, &s.t, buyers[i % 4].1.clone());
+        async move { t.post(fx, Some(&tok), "/api/v1/orders", body).await }
+    }));
+    let edit = async {
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        t.patch(&s.t, Some(&s.organizer), &format!("/api/v1/coupons/{}", sid(&mid)), json!({"max_uses": 12}))
+            .await
+            .ok(200)
+    };
+    let (results, edited) = tokio::join!(orders, edit);
+    for r in &results {
+        if r.status.as_u16() != 201 {
+            assert_eq!(r.body["code"], "coupon_used_up", "{:?}", r.body);
+        }
+    }
+    let placed = results.iter().filter(|r| r.status.as_u16() == 201).count() as i64;
+    let at_edit = edited["uses"].as_i64().unwrap();
+    assert_eq!(placed, at_edit.max(12), "uses at the edit: {at_edit}");
+    let stats = t.get(&s.t, Some(&s.organizer), &format!("/api/v1/coupons/{}", sid(&mid))).await.ok(200);
+    assert_eq!(stats["uses"].as_i64(), Some(placed), "the counter matches the redemptions");
 }
