@@ -22,7 +22,9 @@
 #
 # Each run makes a fresh database taquilla_e2e_<random>, migrates it, creates
 # a platform admin, starts `taquilla serve` on a free port, runs
-# `node --test apps/web/e2e/`, and in any case stops the server and drops the
+# `node --test apps/web/e2e/` (with E2E_TAQUILLA_BIN, so a test may start a
+# second, differently configured server on the same database, as the Stripe
+# test does), and in any case stops the server and drops the
 # database. The exit status is the tests'. Screenshots of failures go to
 # apps/web/e2e/artifacts/ (git-ignored).
 set -euo pipefail
@@ -165,7 +167,7 @@ mkdir -p "$web/e2e/artifacts"
 files=("$@")
 [[ ${#files[@]} -gt 0 ]] || files=("$web/e2e/")
 set +e
-E2E_BASE_URL="$base" E2E_ADMIN_EMAIL="$admin_email" E2E_ADMIN_PASSWORD="$admin_password" \
+E2E_BASE_URL="$base" E2E_ADMIN_EMAIL="$admin_email" E2E_ADMIN_PASSWORD="$admin_password" E2E_TAQUILLA_BIN="$bin" \
   node --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
 status=$?
 set -e
