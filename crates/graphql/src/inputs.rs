@@ -331,6 +331,18 @@ pub struct TenantSettingsInput {
     /// A scripted unit price is at most the base price times this (1..=100).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script_price_cap: Option<i32>,
+    /// `stripe` or `manual`; `null`: the deployment's default.
+    #[serde(skip_serializing_if = "undefined")]
+    pub payment_provider: MaybeUndefined<String>,
+    /// Stripe Connect account (`acct_…`); `null` removes it.
+    #[serde(skip_serializing_if = "undefined")]
+    pub stripe_account_id: MaybeUndefined<String>,
+    /// `#rrggbb`; `null` removes it.
+    #[serde(skip_serializing_if = "undefined")]
+    pub brand_color: MaybeUndefined<String>,
+    /// `#rrggbb`; `null` removes it.
+    #[serde(skip_serializing_if = "undefined")]
+    pub accent_color: MaybeUndefined<String>,
 }
 
 /// An announcement to everyone attending a session (`sendAnnouncement`).

@@ -285,11 +285,23 @@ impl CoreMutation {
         Ok(app(ctx)?.update_user(actor, tenant.id, id, patch).await.gql_in("input")?.into())
     }
 
-    /// Replaces the tenant's settings (tenant admins).
+    /// Changes the tenant's settings (tenant admins): the fields given, the
+    /// others keep their value (REST's `PUT /settings` replaces them all).
     async fn update_tenant_settings(&self, ctx: &Context<'_>, input: TenantSettingsInput) -> GqlResult<TenantSettings> {
         let (tenant, actor) = caller(ctx)?.authed()?;
-        let s: CoreSettings = parse_input("input", &input)?;
-        Ok(app(ctx)?.update_tenant_settings(actor, tenant.id, s).await.gql_in("input")?.into())
+        let app = app(ctx)?;
+        let current = app.tenant_settings(actor, tenant.id).await.gql()?;
+        let mut merged = serde_json::to_value(&current)
+            .map_err(|e| crate::error::to_gql(&taquilla_core::Error::internal(e), crate::error::Args::Top))?;
+        if let (Some(m), serde_json::Value::Object(patch)) = (
+            merged.as_object_mut(),
+            serde_json::to_value(&input)
+                .map_err(|e| crate::error::to_gql(&taquilla_core::Error::internal(e), crate::error::Args::Top))?,
+        ) {
+            m.extend(patch);
+        }
+        let s: CoreSettings = parse_input("input", &merged)?;
+        Ok(app.update_tenant_settings(actor, tenant.id, s).await.gql_in("input")?.into())
     }
 
     // ---- platform administration (no `X-Tenant`) ----

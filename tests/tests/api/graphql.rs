@@ -1000,3 +1000,31 @@ async fn graphql_scripts_coupons_and_quotes_price_like_rest() {
     .await;
     error(&r, "not_found");
 }
+
+#[tokio::test]
+async fn update_tenant_settings_changes_only_the_fields_given() {
+    let t = spawn_app().await;
+    let a = t.tenant("acme").await;
+    let admin = Some(a.admin_token.as_str());
+    let mut settings = t.get(&a, admin, "/api/v1/settings").await.ok(200);
+    settings["brand_color"] = json!("#112233");
+    settings["payment_provider"] = json!("manual");
+    t.put(&a, admin, "/api/v1/settings", settings).await.ok(200);
+
+    const UPDATE: &str = "mutation($i: TenantSettingsInput!) { updateTenantSettings(input: $i) { holdMinutes } }";
+    data(gql(&t, Some(&a.slug), admin, UPDATE, json!({"i": {"holdMinutes": 7}})).await);
+    let now = t.get(&a, admin, "/api/v1/settings").await.ok(200);
+    assert_eq!(
+        (now["hold_minutes"].as_u64(), now["brand_color"].as_str(), now["payment_provider"].as_str()),
+        (Some(7), Some("#112233"), Some("manual")),
+        "fields not given keep their value: {now}"
+    );
+    // An explicit null clears; a bad value is an input error on its field and changes nothing.
+    data(gql(&t, Some(&a.slug), admin, UPDATE, json!({"i": {"brandColor": null, "accentColor": "#abcdef"}})).await);
+    let now = t.get(&a, admin, "/api/v1/settings").await.ok(200);
+    assert_eq!((now["brand_color"].clone(), now["accent_color"].clone()), (Value::Null, json!("#abcdef")));
+    let r = gql(&t, Some(&a.slug), admin, UPDATE, json!({"i": {"brandColor": "red", "holdMinutes": 9}})).await;
+    let ext = error(&r, "validation_failed");
+    assert_eq!(ext["field"], "input.brandColor", "{ext}");
+    assert_eq!(t.get(&a, admin, "/api/v1/settings").await.ok(200)["hold_minutes"], 7);
+}
