@@ -313,12 +313,20 @@ export type TenantPatchInput = {
 
 /** The tenant's settings; omitted fields take their defaults (as REST's `PUT /settings`). */
 export type TenantSettingsInput = {
+  /** `#rrggbb`; `null` removes it. */
+  accentColor?: InputMaybe<Scalars['String']['input']>;
+  /** `#rrggbb`; `null` removes it. */
+  brandColor?: InputMaybe<Scalars['String']['input']>;
   holdMinutes?: InputMaybe<Scalars['Int']['input']>;
+  /** `stripe` or `manual`; `null`: the deployment's default. */
+  paymentProvider?: InputMaybe<Scalars['String']['input']>;
   /** A failing pricing script sells at base price instead of refusing the sale. */
   pricingScriptFallback?: InputMaybe<Scalars['Boolean']['input']>;
   resaleCapPercent?: InputMaybe<Scalars['Int']['input']>;
   /** A scripted unit price is at most the base price times this (1..=100). */
   scriptPriceCap?: InputMaybe<Scalars['Int']['input']>;
+  /** Stripe Connect account (`acct_…`); `null` removes it. */
+  stripeAccountId?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type TenantStatus =
