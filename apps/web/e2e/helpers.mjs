@@ -17,12 +17,36 @@ export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 30_000);
 
 const CHROMIUM = process.env.E2E_CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launch() {
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: process.env.E2E_HEADED !== '1',
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', ...extraArgs],
   });
+}
+
+/**
+ * A browser whose camera films `y4m` (a YUV4MPEG2 file) in a loop:
+ * Chromium's own fake capture device, so getUserMedia and the page's QR
+ * scanner run for real.
+ */
+export async function launchWithCamera(y4m) {
+  return launch([
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${y4m}`,
+  ]);
+}
+
+/**
+ * A YUV4MPEG2 video (4:2:0) of `frames` copies of one grayscale picture
+ * (`gray`: width × height bytes, row by row).
+ */
+export function y4mOf(gray, width, height, frames = 10) {
+  const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`);
+  const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), Buffer.from(gray), chroma]);
+  return Buffer.concat([header, ...Array.from({ length: frames }, () => frame)]);
 }
 
 /**

@@ -10,7 +10,8 @@
  *     (pay at the door), the box office confirms the payment, and the ticket's
  *     QR shows in "My tickets";
  *  4. door staff made by the admin admits the ticket by its code, and a second
- *     scan answers "already used" with when and where;
+ *     scan answers "already used" with when and where; at another door the
+ *     camera (Chromium's fake capture device filming the QR) scans it too;
  *  5. the admin sees the sale on the dashboard and the trail in the audit log;
  *  6. the storefront switches to Spanish (text, money, dates) and keeps it.
  */
@@ -24,6 +25,7 @@ import {
   attributeIs,
   journey,
   launch,
+  launchWithCamera,
   localInput,
   selectOptionContaining,
   showcase,
@@ -31,7 +33,11 @@ import {
   textContains,
   visible,
   waitFor,
+  y4mOf,
 } from './helpers.mjs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const T = tag();
 const tenant = { slug: `gala-${T}`, name: `Teatro Gala ${T}` };
@@ -365,6 +371,54 @@ test('taquilla end to end', { timeout: 15 * 60_000 }, async (t) => {
     await textContains(used, ['ALREADY USED', /Checked in \w{3} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M at gate North door/, `by ${door.name}`]);
     assert.match(await used.getAttribute('class'), /verdict-no/);
     await showcase(p, 'check-in');
+  });
+
+  await step('at another door, the camera films the ticket’s QR: scanned, and refused as already used', async () => {
+    // The QR as the buyer's "My tickets" shows it, filmed by a fake camera.
+    const b = people.buyer.page;
+    await b.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My tickets' }).click();
+    const qr = b.getByRole('listitem').filter({ hasText: event.title }).getByRole('img', { name: `QR code for ${event.title}` });
+    await waitFor('the QR image to load', () => qr.evaluate((img) => img.complete && img.naturalWidth > 0));
+    const [W, H] = [640, 480];
+    const gray = await qr.evaluate(
+      (img, [w, h]) => {
+        const c = document.createElement('canvas');
+        c.width = w;
+        c.height = h;
+        const g = c.getContext('2d');
+        g.fillStyle = '#fff';
+        g.fillRect(0, 0, w, h);
+        g.imageSmoothingEnabled = false;
+        // Well inside the scanner's region (the middle two thirds), with a quiet zone.
+        g.drawImage(img, (w - 280) / 2, (h - 280) / 2, 280, 280);
+        const px = g.getImageData(0, 0, w, h).data;
+        const out = new Array(w * h);
+        for (let i = 0; i < w * h; i++) out[i] = Math.round((px[4 * i] + px[4 * i + 1] + px[4 * i + 2]) / 3);
+        return out;
+      },
+      [W, H],
+    );
+    const y4m = join(mkdtempSync(join(tmpdir(), 'taquilla-e2e-cam-')), 'qr.y4m');
+    writeFileSync(y4m, y4mOf(gray, W, H));
+
+    const camBrowser = await launchWithCamera(y4m);
+    t.after(() => camBrowser.close());
+    const d = (people.door2 = await actor(camBrowser, 'door-staff-camera'));
+    await d.context.grantPermissions(['camera']);
+    const p = d.page;
+    await p.goto(`/console/${tenant.slug}`);
+    await p.getByLabel('E-mail').fill(door.email);
+    await p.getByLabel('Password').fill(door.password);
+    await p.getByRole('button', { name: 'Log in' }).click();
+    await p.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Check-in' }).click();
+    await p.getByLabel('Gate').fill('South door');
+    await selectOptionContaining(p.getByLabel('Event', { exact: true }), event.title);
+    await selectOptionContaining(p.getByLabel('Date', { exact: true }), session.title);
+    await p.getByRole('button', { name: 'Scan with camera' }).click();
+    // Decoded from the video, sent to the server, answered: used at the North door.
+    const used = p.getByRole('alert').filter({ hasText: 'ALREADY USED' });
+    await textContains(used, ['ALREADY USED', `at gate ${GATE}`, `by ${door.name}`], 45_000);
+    await p.getByRole('button', { name: 'Stop camera' }).click();
   });
 
   await step('the admin sees the sale on the dashboard and the trail in the audit log', async () => {
