@@ -451,18 +451,20 @@ async fn user_uses(tx: &TenantTx, coupon_id: Uuid, user_id: Uuid) -> Result<i64>
     .map_or(0, |n| n.n))
 }
 
-/// Counts a use for `order_id`. A coupon with a limit (overall or per
-/// buyer) is counted under its row lock: the `UPDATE` re-checks the overall
-/// limit, and with the lock held every earlier redemption is committed and
+/// Counts a use for `order_id` of a coupon with a limit (overall or per
+/// buyer), under its row lock: the `UPDATE` re-checks the overall limit,
+/// and with the lock held every earlier redemption is committed and
 /// visible, so the per-buyer count that follows is exact too. A refusal
 /// fails the whole order.
 ///
 /// A coupon without limits needs no count to be exact, so it takes no lock
-/// at all: concurrent orders on a flash-sale promo code neither queue nor
-/// pile shared locks on its row (tenant migration t0013). An edit that adds
-/// a limit takes `coupon_redemptions` in SHARE mode first, so it waits for
-/// the redemptions in flight, recounts `uses` with all of them, and every
-/// later order (whose statement starts after the edit commits) sees the limit.
+/// at all: its redemption row is written by the order's own insert
+/// (`orders::insert_order`), and concurrent orders on a flash-sale promo
+/// code neither queue nor pile shared locks on its row (tenant migration
+/// t0013). An edit that adds a limit takes `coupon_redemptions` in SHARE
+/// mode first, so it waits for the redemptions in flight, recounts `uses`
+/// with all of them, and every later order (whose statement starts after
+/// the edit commits) sees the limit and comes here.
 pub(crate) async fn redeem(
     tx: &TenantTx,
     coupon_id: Uuid,
@@ -473,20 +475,6 @@ pub(crate) async fn redeem(
     #[derive(FromQueryResult)]
     struct Limits {
         max_uses_per_user: Option<i32>,
-    }
-    // No limit: the redemption row, in one statement. Nothing inserted: the coupon has a limit (or was just
-    // deactivated), and the counted path below decides.
-    let unlimited = tx
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO coupon_redemptions (order_id, coupon_id, user_id, discount_minor) \
-             SELECT $1, id, $3, $4 FROM coupons WHERE id = $2 AND active AND deleted_at IS NULL \
-               AND max_uses IS NULL AND max_uses_per_user IS NULL",
-            [order_id.into(), coupon_id.into(), user_id.into(), discount_minor.into()],
-        ))
-        .await?;
-    if unlimited.rows_affected() == 1 {
-        return Ok(());
     }
     let limits = Limits::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,

@@ -247,7 +247,11 @@ pub(crate) async fn may_handle(tx: &TenantTx, actor: &Actor, o: &OrderRow) -> Re
     Err(Error::not_found("order"))
 }
 
-async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Result<()> {
+/// Writes the order, its items and its `order.created` event in one
+/// statement; an order with a coupon that has no use limit also gets its
+/// redemption row there (no lock, see `coupons::redeem`). Answers whether
+/// that happened: a coupon with a limit is redeemed by `coupons::redeem`.
+async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Result<bool> {
     let (mut tts, mut seats, mut qs): (Vec<Uuid>, Vec<Uuid>, Vec<i32>) = (vec![], vec![], vec![]);
     let (mut prices, mut bases): (Vec<i64>, Vec<i64>) = (vec![], vec![]);
     for (l, q) in lines.iter().zip(&o.quote.lines) {
@@ -267,7 +271,8 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             }
         }
     }
-    tx.execute_raw(Statement::from_sql_and_values(
+    let row = tx
+        .query_one_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "WITH o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
                     hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at, discount_minor, coupon_id, \
@@ -275,10 +280,15 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $21, $22, $23) RETURNING id), \
               i AS (INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor, base_price_minor) \
                     SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p, b \
-                    FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[], $20::bigint[]) AS u(t, s, q, p, b)) \
+                    FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[], $20::bigint[]) AS u(t, s, q, p, b)), \
+              r AS (INSERT INTO coupon_redemptions (order_id, coupon_id, user_id, discount_minor) \
+                    SELECT (SELECT id FROM o), c.id, $2, $21 FROM coupons c \
+                    WHERE c.id = $22 AND c.active AND c.deleted_at IS NULL \
+                      AND c.max_uses IS NULL AND c.max_uses_per_user IS NULL RETURNING 1) \
          INSERT INTO outbox (id, event_type, aggregate_id, payload) \
          SELECT $19, 'order.created', id, jsonb_build_object('order_id', id, 'user_id', $2::uuid, \
-                'session_id', $3::uuid, 'status', $4::text, 'total_minor', $5::bigint, 'currency', $6::text) FROM o",
+                'session_id', $3::uuid, 'status', $4::text, 'total_minor', $5::bigint, 'currency', $6::text) FROM o \
+         RETURNING (SELECT count(*) FROM r) AS redeemed",
         [
             o.id.into(),
             o.user_id.into(),
@@ -317,7 +327,7 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
         Some(taquilla_store::UNIQUE_VIOLATION) => Error::conflict("idempotency_race", "a request with this Idempotency-Key is being processed"),
         _ => Error::from(e),
     })?;
-    Ok(())
+    Ok(row.map(|r| r.try_get::<i64>("", "redeemed")).transpose()?.unwrap_or(0) == 1)
 }
 
 struct NewOrderRow<'a> {
@@ -585,8 +595,8 @@ impl App {
                 coupon_id: priced.coupon_id,
                 scripts: priced.scripts,
             };
-            insert_order(&tx, &row, &lines).await?;
-            if let Some(c) = priced.coupon_id {
+            let redeemed = insert_order(&tx, &row, &lines).await?;
+            if let Some(c) = priced.coupon_id.filter(|_| !redeemed) {
                 crate::coupons::redeem(&tx, c, id, actor.user_id, priced.quote.discount_minor).await?;
             }
             let ticket_ids = if paid { issue_tickets(&tx, id, session.id, actor.user_id).await? } else { vec![] };
@@ -715,8 +725,8 @@ impl App {
             coupon_id: priced.coupon_id,
             scripts: priced.scripts,
         };
-        insert_order(&tx, &row, &lines).await?;
-        if let Some(c) = priced.coupon_id {
+        let redeemed = insert_order(&tx, &row, &lines).await?;
+        if let Some(c) = priced.coupon_id.filter(|_| !redeemed) {
             crate::coupons::redeem(&tx, c, id, actor.user_id, priced.quote.discount_minor).await?;
         }
         if paid {

@@ -55,11 +55,10 @@ pub async fn search_users(
             DbBackend::Postgres,
             sql,
             [
-                pattern.into(),
-                role.map(str::to_owned).into(),
-                (page.per_page as i64).into(),
-                (page.offset() as i64).into(),
-            ],
+                pattern_values(&pattern, role).to_vec(),
+                vec![(page.per_page as i64).into(), (page.offset() as i64).into()],
+            ]
+            .concat(),
         ))
         .await?;
     let mut total = 0u64;
@@ -74,18 +73,22 @@ pub async fn search_users(
     }
     if items.is_empty() && page.offset() > 0 {
         // Past the last page: the total still counts.
-        total = count(db, &arms, text, role).await?;
+        total = count(db, &arms, pattern_values(&pattern, role)).await?;
     }
     Ok(Page::new(items, total, page))
 }
 
-async fn count(db: &impl ConnectionTrait, arms: &[String], text: Option<&str>, role: Option<&str>) -> Result<u64> {
-    let pattern = text.map(|s| format!("%{}%", like_escape(s)));
+/// `$1` and `$2` of every arm: the LIKE pattern and the role.
+fn pattern_values(pattern: &Option<String>, role: Option<&str>) -> [sea_orm::Value; 2] {
+    [pattern.clone().into(), role.map(str::to_owned).into()]
+}
+
+async fn count(db: &impl ConnectionTrait, arms: &[String], values: [sea_orm::Value; 2]) -> Result<u64> {
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!("SELECT count(*) AS n FROM ({}) hits", arms.join(" UNION ALL ")),
-            [pattern.into(), role.map(str::to_owned).into()],
+            values,
         ))
         .await?;
     Ok(row.map(|r| r.try_get::<i64>("", "n")).transpose()?.unwrap_or(0).max(0) as u64)
