@@ -7,13 +7,14 @@
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
-#   make bench    load benchmarks (bench/run.sh, graphql.sh, fanout.sh, webhooks.sh, search.sh, scripting.sh, pricing.sh)
+#   make bench    load benchmarks (bench/run.sh, graphql.sh, fanout.sh, webhooks.sh, search.sh, scripting.sh, pricing.sh, web.sh)
 #   make bench-graphql  GraphQL beside REST only (bench/graphql.sh)
 #   make bench-fanout   1,000 subscribers, one seat change (bench/fanout.sh)
 #   make bench-webhooks webhook deliveries/s to a local receiver (bench/webhooks.sh)
 #   make bench-search   search req/s with and without the Redis cache, 10,000 events (bench/search.sh)
 #   make bench-scripting  per-evaluation time of the plugins/ scripts (criterion; bench/scripting.sh)
 #   make bench-pricing  flash sale with a pricing script and a scripted coupon beside without (bench/pricing.sh)
+#   make bench-web      storefront initial bundle (gzip) and first render in headless Chromium (bench/web.sh)
 #   make audit-verify   verify every tenant's audit hash chain
 #
 # Variables: CARGO (default cargo), TEST_ARGS (extra args for the test runner,
@@ -32,7 +33,7 @@ BIN := $(TARGET_DIR)/debug/taquilla
 # (Assign first: `eval "$(cmd)"` alone would ignore cmd's exit status.)
 SERVICES = svc_env="$$(scripts/services.sh)" || exit $$?; eval "$$svc_env"
 
-.PHONY: help run test screenshots lint fmt openapi bench bench-graphql bench-fanout bench-webhooks bench-search bench-scripting bench-pricing audit-verify services services-stop
+.PHONY: help run test screenshots lint fmt openapi bench bench-graphql bench-fanout bench-webhooks bench-search bench-scripting bench-pricing bench-web audit-verify services services-stop
 
 help:
 	@sed -n 's/^#   make /  make /p' $(firstword $(MAKEFILE_LIST))
@@ -89,7 +90,12 @@ bench:
 	./bench/webhooks.sh; \
 	./bench/search.sh; \
 	./bench/scripting.sh; \
-	./bench/pricing.sh
+	./bench/pricing.sh; \
+	./bench/web.sh
+
+bench-web:
+	@$(SERVICES); \
+	./bench/web.sh
 
 bench-webhooks:
 	@$(SERVICES); \
