@@ -7,6 +7,7 @@ import CodeMirror, { type ReactCodeMirrorRef } from '@uiw/react-codemirror';
 import { javascript } from '@codemirror/lang-javascript';
 import { json } from '@codemirror/lang-json';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { EditorView } from '@codemirror/view';
 import { call } from '../../api/client';
 import type { components } from '../../api/schema';
 import { useTenant } from '../../lib/TenantContext';
@@ -17,6 +18,12 @@ import { Badge, ErrorView, Skeleton } from '../../components/ui';
 import { useConsolePath } from './shared';
 
 type Report = components['schemas']['ScriptTestReport'];
+
+/** The heading names the editable area itself (a wrapper's label is not read on focus). */
+const labelledBy = (id: string) => EditorView.contentAttributes.of({ 'aria-labelledby': id });
+const SOURCE_EXTENSIONS = [javascript(), lintGutter(), labelledBy('src-label')];
+const TESTS_EXTENSIONS = [json(), labelledBy('tests-label')];
+const ADHOC_EXTENSIONS = [json(), labelledBy('ctx-label')];
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
@@ -197,7 +204,7 @@ export default function ScriptEditor() {
             ref={editor}
             value={source}
             height="420px"
-            extensions={[javascript(), lintGutter()]}
+            extensions={SOURCE_EXTENSIONS}
             onChange={(v) => {
               setSource(v);
               if (report) markErrors(null);
@@ -207,14 +214,14 @@ export default function ScriptEditor() {
         </section>
         <section className="panel">
           <h2 id="tests-label">{t('scripts.tests')}</h2>
-          <CodeMirror value={tests} height="260px" extensions={[json()]} onChange={setTests} aria-labelledby="tests-label" />
+          <CodeMirror value={tests} height="260px" extensions={TESTS_EXTENSIONS} onChange={setTests} aria-labelledby="tests-label" />
           {!testsParsed.ok && (
             <p className="field-error" role="alert">
               {testsParsed.error}
             </p>
           )}
           <h3 id="ctx-label">{t('scripts.adhoc')}</h3>
-          <CodeMirror value={adhoc} height="120px" extensions={[json()]} onChange={setAdhoc} placeholder='{"ticket_type": {"base_price": 5000}, "quantity": 2}' aria-labelledby="ctx-label" />
+          <CodeMirror value={adhoc} height="120px" extensions={ADHOC_EXTENSIONS} onChange={setAdhoc} placeholder='{"ticket_type": {"base_price": 5000}, "quantity": 2}' aria-labelledby="ctx-label" />
         </section>
       </div>
       <div className="sticky-bar">
