@@ -228,7 +228,7 @@ impl Coupon {
     }
 }
 
-fn code_key(code: &str) -> String {
+pub(crate) fn code_key(code: &str) -> String {
     code.trim().to_lowercase()
 }
 
@@ -400,30 +400,32 @@ async fn find(tx: &TenantTx, filter: &str, arg: sea_orm::Value) -> Result<Option
 
 /// The coupon with this code (any case), and how often `user_id` used it
 /// (counted only when a per-buyer limit makes it matter).
-pub(crate) async fn by_code(tx: &TenantTx, code: &str, user_id: Uuid) -> Result<(Coupon, i64)> {
+/// The coupon whose code key is `$3` and its rule's active version: a
+/// `LATERAL` part of `quotes::lookups` (one round trip with the pricing
+/// script), read back by [`coupon_of`]; see [`by_code_sql`].
+const BY_CODE: &str = "SELECT {RULE_COLUMNS}, v.version AS rule_version, v.source AS rule_source \
+     FROM coupons c LEFT JOIN scripts s ON s.id = c.script_id \
+     LEFT JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
+     WHERE c.code_key = $3 AND c.deleted_at IS NULL";
+
+/// [`BY_CODE`] with its column list in place.
+pub(crate) fn by_code_sql() -> String {
+    BY_CODE.replace("{RULE_COLUMNS}", RULE_COLUMNS)
+}
+
+/// The coupon `BY_CODE` found (`unknown_coupon` when none), with the
+/// buyer's uses of it when it counts them.
+pub(crate) async fn coupon_of(tx: &TenantTx, row: &sea_orm::QueryResult, user_id: Uuid) -> Result<(Coupon, i64)> {
     #[derive(FromQueryResult)]
     struct Rule {
         rule_version: Option<i32>,
         rule_source: Option<String>,
     }
-    // The coupon and its rule's active version in one round trip.
-    let row = tx
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            format!(
-                "SELECT {RULE_COLUMNS}, v.version AS rule_version, v.source AS rule_source FROM coupons c \
-                 LEFT JOIN scripts s ON s.id = c.script_id \
-                 LEFT JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
-                 WHERE c.code_key = $1 AND c.deleted_at IS NULL"
-            ),
-            [code_key(code).into()],
-        ))
-        .await?
-        .ok_or_else(|| {
-            Error::new(ErrorKind::Validation, "unknown_coupon", "no such coupon").with_field("coupon_code")
-        })?;
-    let view = CouponView::from_query_result(&row, "")?;
-    let rule = match (view.script_id, Rule::from_query_result(&row, "")?) {
+    if row.try_get::<Option<Uuid>>("", "id")?.is_none() {
+        return Err(Error::new(ErrorKind::Validation, "unknown_coupon", "no such coupon").with_field("coupon_code"));
+    }
+    let view = CouponView::from_query_result(row, "")?;
+    let rule = match (view.script_id, Rule::from_query_result(row, "")?) {
         (Some(id), Rule { rule_version: Some(version), rule_source: Some(source) }) => {
             Some(crate::scripts::ActiveScript { id, version, source })
         }

@@ -2,7 +2,10 @@
 //! [`price`], used by quotes, coupon checks and orders alike, so a quote is
 //! exactly what the order will charge.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 use taquilla_core::{Actor, Error, Result};
 use taquilla_store::TenantTx;
@@ -126,6 +129,27 @@ fn facts(
     )
 }
 
+/// The active pricing script (with the buyer's facts) and the coupon named
+/// (with its rule), in one round trip: a row whose pricing columns or
+/// coupon columns are null when there is none.
+async fn lookups(tx: &TenantTx, event_id: Uuid, user_id: Uuid, code: Option<&str>) -> Result<sea_orm::QueryResult> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT pr.*, cp.* FROM (SELECT 1) AS one \
+             LEFT JOIN LATERAL ({}) pr ON true LEFT JOIN LATERAL ({}) cp ON true",
+            crate::scripts::ACTIVE_PRICING,
+            coupons::by_code_sql()
+        )
+    });
+    tx.query_one_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        SQL.as_str(),
+        [event_id.into(), user_id.into(), code.map(coupons::code_key).into()],
+    ))
+    .await?
+    .ok_or_else(|| Error::internal_msg("the lookup returned no row"))
+}
+
 /// Prices `lines` of a session of `event_id` for `user_id`. A coupon that
 /// does not apply is an error naming `coupon_code`: an order never silently
 /// charges more than the buyer was quoted.
@@ -141,7 +165,9 @@ pub(crate) async fn price(
     let (event_id, session_id) = (event.id, session.id);
     let currency = lines.first().map(|l| l.tt.currency.clone()).unwrap_or_else(|| "EUR".into());
     let mut used = Vec::new();
-    let (pricing, mut buyer) = match crate::scripts::active_pricing(tx, event_id, user_id).await? {
+    let code = coupon_code.map(str::trim).filter(|c| !c.is_empty());
+    let found = lookups(tx, event_id, user_id, code).await?;
+    let (pricing, mut buyer) = match crate::scripts::active_pricing_of(&found)? {
         None => (None, None),
         Some((script, facts)) => (Some(script), Some(facts)),
     };
@@ -191,10 +217,10 @@ pub(crate) async fn price(
     if let Some(a) = &pricing {
         used.push(ScriptUse { script_id: a.id, version: a.version, kind: "pricing".into(), fell_back });
     }
-    let (discount, coupon_id, code) = match coupon_code.map(str::trim).filter(|c| !c.is_empty()) {
+    let (discount, coupon_id, code) = match code {
         None => (0, None, None),
-        Some(code) => {
-            let (c, user_uses) = coupons::by_code(tx, code, user_id).await?;
+        Some(_) => {
+            let (c, user_uses) = coupons::coupon_of(tx, &found, user_id).await?;
             let cart: Vec<CartLine> = out
                 .iter()
                 .map(|l| CartLine {

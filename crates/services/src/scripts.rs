@@ -429,37 +429,38 @@ pub(crate) struct ActiveScript {
 }
 
 /// The active pricing script for an event (the event's own, else the
-/// tenant-wide default) and, when there is one, what it may know about the
-/// buyer: membership and paid orders before. One round trip either way.
-pub(crate) async fn active_pricing(
-    tx: &TenantTx,
-    event_id: Uuid,
-    user_id: Uuid,
+/// tenant-wide default) and what it may know about the buyer: membership
+/// and paid orders before, as `p_id, p_version, p_source, is_member,
+/// previous_orders` (`$1` the event, `$2` the buyer). A `LATERAL` part of
+/// `quotes::lookups`, which reads the coupon in the same round trip.
+pub(crate) const ACTIVE_PRICING: &str = "SELECT s.id AS p_id, v.version AS p_version, v.source AS p_source, \
+        coalesce((SELECT is_member FROM users WHERE id = $2), false) AS is_member, \
+        (SELECT count(*) FROM orders WHERE user_id = $2 AND status = 'paid') AS previous_orders \
+     FROM scripts s JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
+     WHERE s.kind = 'pricing' AND (s.event_id = $1 OR s.event_id IS NULL) \
+     ORDER BY s.event_id IS NULL LIMIT 1";
+
+/// Reads [`ACTIVE_PRICING`]'s columns from a row (all null: no script).
+pub(crate) fn active_pricing_of(
+    row: &sea_orm::QueryResult,
 ) -> Result<Option<(ActiveScript, taquilla_scripting::BuyerFacts)>> {
     #[derive(FromQueryResult)]
     struct Row {
-        id: Uuid,
-        version: i32,
-        source: String,
-        is_member: bool,
-        previous_orders: i64,
+        p_id: Option<Uuid>,
+        p_version: Option<i32>,
+        p_source: Option<String>,
+        is_member: Option<bool>,
+        previous_orders: Option<i64>,
     }
-    Ok(Row::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT s.id, v.version, v.source, \
-                coalesce((SELECT is_member FROM users WHERE id = $2), false) AS is_member, \
-                (SELECT count(*) FROM orders WHERE user_id = $2 AND status = 'paid') AS previous_orders \
-         FROM scripts s JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
-         WHERE s.kind = 'pricing' AND (s.event_id = $1 OR s.event_id IS NULL) \
-         ORDER BY s.event_id IS NULL LIMIT 1",
-        [event_id.into(), user_id.into()],
-    ))
-    .one(&**tx)
-    .await?
-    .map(|r| {
-        (
-            ActiveScript { id: r.id, version: r.version, source: r.source },
-            taquilla_scripting::BuyerFacts { is_member: r.is_member, previous_orders: r.previous_orders },
-        )
-    }))
+    let r = Row::from_query_result(row, "")?;
+    Ok(match (r.p_id, r.p_version, r.p_source) {
+        (Some(id), Some(version), Some(source)) => Some((
+            ActiveScript { id, version, source },
+            taquilla_scripting::BuyerFacts {
+                is_member: r.is_member.unwrap_or(false),
+                previous_orders: r.previous_orders.unwrap_or(0),
+            },
+        )),
+        _ => None,
+    })
 }
