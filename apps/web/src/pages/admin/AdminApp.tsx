@@ -17,7 +17,7 @@ import { LanguageSwitcher } from '../../components/LanguageSwitcher';
 import { Badge, Empty, ErrorView, Pagination, SelectField, Skeleton, TextField } from '../../components/ui';
 import { LoginForm, logout } from '../AuthForms';
 import { useDebounced } from '../../lib/useDebounced';
-import { TENANT_ROLES, UserTable } from '../console/Users';
+import { RoleFilter, UserTable } from '../console/Users';
 
 type TenantView = components['schemas']['TenantView'];
 type Plan = components['schemas']['Plan'];
@@ -230,17 +230,13 @@ function TenantUsers({ tenantId }: { tenantId: string }) {
     <section>
       <div className="row between wrap">
         <h2>{t('console.nav.users')}</h2>
-        <label className="inline">
-          {t('users.role')}{' '}
-          <select value={role} onChange={(e) => { setRole(e.target.value as Role | ''); setPage(1); }}>
-            <option value="">{t('common.all')}</option>
-            {TENANT_ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`roles.${r}`)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RoleFilter
+          value={role}
+          onChange={(r) => {
+            setRole(r);
+            setPage(1);
+          }}
+        />
       </div>
       {q.isPending ? (
         <Skeleton lines={5} />
@@ -379,17 +375,13 @@ function AllUsers() {
             }}
           />
         </div>
-        <div className="field">
-          <label htmlFor="u-role">{t('users.role')}</label>
-          <select id="u-role" value={role} onChange={(e) => { setRole(e.target.value as Role | ''); setPage(1); }}>
-            <option value="">{t('common.all')}</option>
-            {TENANT_ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`roles.${r}`)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <RoleFilter
+          value={role}
+          onChange={(r) => {
+            setRole(r);
+            setPage(1);
+          }}
+        />
       </div>
       {hits.isPending ? (
         <Skeleton lines={5} />

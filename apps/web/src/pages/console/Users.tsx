@@ -89,6 +89,24 @@ export function UserTable({
   );
 }
 
+/** A "role" filter for user lists: one of the tenant roles, or all. */
+export function RoleFilter({ value, onChange }: { value: Role | ''; onChange: (r: Role | '') => void }) {
+  const { t } = useTranslation();
+  return (
+    <label className="inline">
+      {t('users.role')}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value as Role | '')}>
+        <option value="">{t('common.all')}</option>
+        {TENANT_ROLES.map((r) => (
+          <option key={r} value={r}>
+            {t(`roles.${r}`)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export default function Users() {
   const { t } = useTranslation();
   const { api, slug } = useTenant();
@@ -153,17 +171,13 @@ export default function Users() {
           </div>
         </form>
       )}
-      <label className="inline">
-        {t('users.role')}{' '}
-        <select value={role} onChange={(e) => { setRole(e.target.value as Role | ''); setPage(1); }}>
-          <option value="">{t('common.all')}</option>
-          {TENANT_ROLES.map((r) => (
-            <option key={r} value={r}>
-              {t(`roles.${r}`)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <RoleFilter
+        value={role}
+        onChange={(r) => {
+          setRole(r);
+          setPage(1);
+        }}
+      />
       {list.isPending ? (
         <Skeleton lines={6} />
       ) : list.isError ? (

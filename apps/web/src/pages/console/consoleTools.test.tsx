@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { MemoryRouter } from 'react-router';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import i18n from '../../i18n';
-import { App } from '../../App';
+import { renderAt } from '../../test/renderApp';
 import { setSession, type Role } from '../../api/auth';
 import { exampleBatch, formatBatch } from '../../lib/bulk';
 
@@ -26,17 +24,6 @@ function login(role: Role) {
       updated_at: '2030-01-01T00:00:00Z',
     },
   });
-}
-
-function renderAt(path: string) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <QueryClientProvider client={qc}>
-      <MemoryRouter initialEntries={[path]}>
-        <App />
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
 }
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>

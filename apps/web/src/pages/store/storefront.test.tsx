@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { render, screen, waitFor, fireEvent } from '@testing-library/react';
-import { MemoryRouter } from 'react-router';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { screen, waitFor, fireEvent } from '@testing-library/react';
 import i18n from '../../i18n';
-import { App } from '../../App';
+import { renderAt } from '../../test/renderApp';
 import { checkoutKey } from './CheckoutPage';
 
 const ev = (id: string, title: string) => ({
@@ -20,17 +18,6 @@ const ev = (id: string, title: string) => ({
   created_at: '2030-01-01T00:00:00Z',
   updated_at: '2030-01-01T00:00:00Z',
 });
-
-function renderAt(path: string) {
-  const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  return render(
-    <QueryClientProvider client={qc}>
-      <MemoryRouter initialEntries={[path]}>
-        <App />
-      </MemoryRouter>
-    </QueryClientProvider>,
-  );
-}
 
 describe('storefront', () => {
   let fetchMock: ReturnType<typeof vi.fn>;

@@ -3,11 +3,9 @@
 // small stand-ins that record what the page asks of them; the page, its
 // routing, queries and polling are the real ones.
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, configure, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { MemoryRouter } from 'react-router';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { act, configure, fireEvent, screen, waitFor } from '@testing-library/react';
 import i18n from '../../i18n';
-import { App } from '../../App';
+import { renderAt } from '../../test/renderApp';
 import { setSession } from '../../api/auth';
 import { stripeReturn } from './OrderPage';
 
@@ -85,17 +83,6 @@ describe('order page: card payment with the Stripe Payment Element', () => {
   let publishableKey: string | null;
   let orderGets: number;
   let requests: string[];
-
-  function renderAt(path: string) {
-    const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-    return render(
-      <QueryClientProvider client={qc}>
-        <MemoryRouter initialEntries={[path]}>
-          <App />
-        </MemoryRouter>
-      </QueryClientProvider>,
-    );
-  }
 
   // The lazy Stripe chunk's first import is slow on a busy machine: warm it once.
   beforeAll(() => import('./StripePayment'));
