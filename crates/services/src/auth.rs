@@ -18,8 +18,8 @@ use taquilla_core::roles::{Actor, Role};
 use taquilla_core::text::{EmailAddress, Name, Password};
 use taquilla_core::{Error, Result};
 use taquilla_store::entity::{platform_users, tenants, users};
+use taquilla_store::repo;
 use taquilla_store::repo::refresh_tokens::{LoginsTx, RefreshToken};
-use taquilla_store::{repo, PlatformTx, TenantTx};
 use uuid::Uuid;
 
 use crate::views::{TokenPair, UserView};
@@ -132,31 +132,17 @@ impl App {
         chrono::Duration::from_std(self.config.refresh_token_ttl).unwrap_or(chrono::Duration::days(30))
     }
 
-    async fn issue_pair(&self, tx: &TenantTx, user: users::Model, family_id: Uuid) -> Result<TokenPair> {
-        let role = Role::parse(&user.role).unwrap_or(Role::Attendee);
+    /// An access token and a new refresh token in the login `family_id`,
+    /// for a tenant's user or a platform admin (the transaction says which).
+    async fn issue_pair<T: LoginsTx>(&self, tx: &T, user: impl Into<UserView>, family_id: Uuid) -> Result<TokenPair> {
+        let user: UserView = user.into();
         let refresh_token = self.new_refresh_token(tx, user.id, family_id).await?;
         Ok(TokenPair {
-            access_token: self.issue_access_token(user.id, Some(tx.tenant_id()), role)?,
+            access_token: self.issue_access_token(user.id, tx.tenant(), user.role)?,
             token_type: "Bearer",
             expires_in: self.config.access_token_ttl.as_secs(),
             refresh_token: Some(refresh_token),
-            user: UserView::from(user),
-        })
-    }
-
-    async fn issue_platform_pair(
-        &self,
-        tx: &PlatformTx,
-        user: platform_users::Model,
-        family_id: Uuid,
-    ) -> Result<TokenPair> {
-        let refresh_token = self.new_refresh_token(tx, user.id, family_id).await?;
-        Ok(TokenPair {
-            access_token: self.issue_access_token(user.id, None, Role::PlatformAdmin)?,
-            token_type: "Bearer",
-            expires_in: self.config.access_token_ttl.as_secs(),
-            refresh_token: Some(refresh_token),
-            user: UserView::from(user),
+            user,
         })
     }
 
@@ -242,7 +228,7 @@ impl App {
             Some(u) if u.active => u,
             _ => return Err(invalid_refresh()),
         };
-        let pair = self.issue_platform_pair(&tx, user, row.family_id).await?;
+        let pair = self.issue_pair(&tx, user, row.family_id).await?;
         tx.commit().await?;
         Ok(pair)
     }
@@ -270,7 +256,7 @@ impl App {
         let mut am: platform_users::ActiveModel = user.into();
         am.last_login_at = Set(Some(now()));
         let user = am.update(&*tx).await?;
-        let pair = self.issue_platform_pair(&tx, user, Uuid::now_v7()).await?;
+        let pair = self.issue_pair(&tx, user, Uuid::now_v7()).await?;
         tx.commit().await?;
         Ok(pair)
     }

@@ -18,14 +18,22 @@ use crate::{PlatformTx, TenantTx};
 /// looked up among the platform's or another tenant's.
 pub trait LoginsTx: Deref<Target = DatabaseTransaction> + Sync {
     const TABLE: &'static str;
+    /// The tenant whose logins these are; `None`: the platform's.
+    fn tenant(&self) -> Option<Uuid>;
 }
 
 impl LoginsTx for TenantTx {
     const TABLE: &'static str = "refresh_tokens";
+    fn tenant(&self) -> Option<Uuid> {
+        Some(self.tenant_id())
+    }
 }
 
 impl LoginsTx for PlatformTx {
     const TABLE: &'static str = "public.platform_refresh_tokens";
+    fn tenant(&self) -> Option<Uuid> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
