@@ -402,18 +402,17 @@ async fn find(tx: &TenantTx, filter: &str, arg: sea_orm::Value) -> Result<Option
 /// (counted only when a per-buyer limit makes it matter).
 /// The coupon whose code key is `$3` and its rule's active version: a
 /// `LATERAL` part of `quotes::lookups` (one round trip with the pricing
-/// script), read back by [`coupon_of`]; see [`by_code_sql`].
-const BY_CODE: &str = "SELECT {RULE_COLUMNS}, v.version AS rule_version, v.source AS rule_source \
-     FROM coupons c LEFT JOIN scripts s ON s.id = c.script_id \
-     LEFT JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
-     WHERE c.code_key = $3 AND c.deleted_at IS NULL";
-
-/// [`BY_CODE`] with its column list in place.
+/// script, built once), read back by [`coupon_of`].
 pub(crate) fn by_code_sql() -> String {
-    BY_CODE.replace("{RULE_COLUMNS}", RULE_COLUMNS)
+    format!(
+        "SELECT {RULE_COLUMNS}, v.version AS rule_version, v.source AS rule_source \
+         FROM coupons c LEFT JOIN scripts s ON s.id = c.script_id \
+         LEFT JOIN script_versions v ON v.script_id = s.id AND v.version = s.active_version \
+         WHERE c.code_key = $3 AND c.deleted_at IS NULL"
+    )
 }
 
-/// The coupon `BY_CODE` found (`unknown_coupon` when none), with the
+/// The coupon [`by_code_sql`] found (`unknown_coupon` when none), with the
 /// buyer's uses of it when it counts them.
 pub(crate) async fn coupon_of(tx: &TenantTx, row: &sea_orm::QueryResult, user_id: Uuid) -> Result<(Coupon, i64)> {
     #[derive(FromQueryResult)]
