@@ -3,12 +3,13 @@
 //! chain) chains them.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use taquilla_core::page::{Page, PageRequest};
 use taquilla_core::roles::{Actor, Permission};
-use taquilla_core::Result;
+use taquilla_core::{Error, Result};
 use taquilla_store::audit::{self, AuditRow, Chain, NewAuditRow, Verification};
+use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::App;
@@ -30,20 +31,127 @@ impl Dirty {
     }
 }
 
+/// Rows waiting to be written, and whether a writer is draining them.
+///
+/// Group commit: a request's row joins whatever is queued while a write is
+/// in flight, and the next write takes them all (one INSERT and one commit
+/// per chain), so under load a request no longer pays a transaction of its
+/// own for its audit row. The request still waits until its row is
+/// committed, as before.
+#[derive(Default)]
+pub struct Queue(Mutex<Pending>);
+
+/// Told when the row is committed, or why it could not be.
+type Done = oneshot::Sender<std::result::Result<(), String>>;
+
+#[derive(Default)]
+struct Pending {
+    rows: Vec<(NewAuditRow, Done)>,
+    writing: bool,
+}
+
+/// The most rows one write takes.
+const BATCH: usize = 500;
+
+impl Queue {
+    /// Queues a row; true if the caller must start a writer.
+    fn push(&self, row: NewAuditRow, done: Done) -> bool {
+        let Ok(mut p) = self.0.lock() else { return false };
+        p.rows.push((row, done));
+        !std::mem::replace(&mut p.writing, true)
+    }
+
+    /// The next batch, or `None` (and the writer stops) when there is none.
+    fn take(&self) -> Option<Vec<(NewAuditRow, Done)>> {
+        let Ok(mut p) = self.0.lock() else { return None };
+        if p.rows.is_empty() {
+            p.writing = false;
+            return None;
+        }
+        let n = p.rows.len().min(BATCH);
+        Some(p.rows.drain(..n).collect())
+    }
+
+    fn stopped(&self) {
+        if let Ok(mut p) = self.0.lock() {
+            p.writing = false;
+        }
+    }
+}
+
+/// A writer that ends any other way than by finding the queue empty (its
+/// task panicked or was dropped with its runtime) lets the next row start
+/// a new one; rows it had taken fail their requests.
+struct Writing(Arc<Queue>, bool);
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.stopped();
+        }
+    }
+}
+
 impl App {
-    /// Appends to the tenant's chain, or the platform's when `tenant_id` is None.
+    /// Appends to the tenant's chain, or the platform's when `tenant_id` is
+    /// None; returns once the row is committed (see [`Queue`]).
     pub async fn record_audit(&self, row: NewAuditRow) -> Result<()> {
-        let chain = row.tenant_id;
+        let (done, committed) = oneshot::channel();
+        if self.audit_queue.push(row, done) {
+            let app = self.clone();
+            tokio::spawn(async move { app.write_audit().await });
+        }
+        match committed.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(cause)) => Err(Error::internal_msg(format!("the audit batch was not written: {cause}"))),
+            Err(_) => Err(Error::internal_msg("the audit writer stopped before writing the row")),
+        }
+    }
+
+    async fn write_audit(&self) {
+        let mut guard = Writing(self.audit_queue.clone(), false);
+        while let Some(batch) = self.audit_queue.take() {
+            // Per chain: its rows in queue order, and who waits for them.
+            let mut chains: Vec<(Option<Uuid>, Vec<NewAuditRow>, Vec<Done>)> = Vec::new();
+            for (row, done) in batch {
+                let chain = row.tenant_id;
+                match chains.iter_mut().find(|(c, _, _)| *c == chain) {
+                    Some((_, rows, waiting)) => {
+                        rows.push(row);
+                        waiting.push(done);
+                    }
+                    None => chains.push((chain, vec![row], vec![done])),
+                }
+            }
+            for (chain, rows, waiting) in chains {
+                let result = match self.append_audit(chain, &rows).await {
+                    Ok(()) => {
+                        self.audit_dirty.mark(chain);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        tracing::error!(error = ?e, rows = rows.len(), "audit batch failed");
+                        Err(e.to_string())
+                    }
+                };
+                for done in waiting {
+                    // A request that went away no longer waits: nothing to tell.
+                    let _ = done.send(result.clone());
+                }
+            }
+        }
+        guard.1 = true;
+    }
+
+    async fn append_audit(&self, chain: Option<Uuid>, rows: &[NewAuditRow]) -> Result<()> {
         match chain {
             Some(t) => {
                 let tx = self.store.tenant_tx(t).await?;
-                audit::append(&*tx, Chain::Tenant, row).await?;
-                tx.commit().await?;
+                audit::append(&*tx, Chain::Tenant, rows).await?;
+                tx.commit().await
             }
-            None => audit::append(self.store.db(), Chain::Platform, row).await?,
+            None => audit::append(self.store.db(), Chain::Platform, rows).await,
         }
-        self.audit_dirty.mark(chain);
-        Ok(())
     }
 
     /// Chains every pending row of one chain.

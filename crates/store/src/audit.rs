@@ -89,27 +89,43 @@ fn compute_hash(prev: &str, r: &NewAuditRow, id: Uuid) -> String {
     hex::encode(Sha256::digest(fields.join("\u{1f}").as_bytes()))
 }
 
-/// Appends one row, unsealed. `db` must be scoped to the chain's schema.
-pub async fn append(db: &impl ConnectionTrait, chain: Chain, row: NewAuditRow) -> Result<()> {
+/// Appends rows of one chain, unsealed, in their order, with one
+/// statement. `db` must be scoped to the chain's schema.
+pub async fn append(db: &impl ConnectionTrait, chain: Chain, rows: &[NewAuditRow]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let table = chain.table();
+    // One JSON parameter rather than one array per column: nullable columns
+    // (actor, role, ip) cannot travel as arrays with NULL elements here.
+    let json: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": Uuid::now_v7(),
+                "tenant_id": r.tenant_id,
+                "actor_id": r.actor_id,
+                "actor_role": r.actor_role,
+                "action": r.action,
+                "resource": r.resource,
+                "request_id": r.request_id,
+                "ip": r.ip,
+                "status": r.status,
+                "created_at": r.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            })
+        })
+        .collect();
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!(
             "INSERT INTO {table} (id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+             SELECT id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at \
+             FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, tenant_id uuid, actor_id uuid, \
+             actor_role text, action text, resource text, request_id text, ip text, status int, created_at timestamptz)) \
+             WITH ORDINALITY AS r(id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at, n) \
+             ORDER BY n"
         ),
-        [
-            Uuid::now_v7().into(),
-            row.tenant_id.into(),
-            row.actor_id.into(),
-            row.actor_role.into(),
-            row.action.into(),
-            row.resource.into(),
-            row.request_id.into(),
-            row.ip.into(),
-            row.status.into(),
-            row.created_at.into(),
-        ],
+        [serde_json::Value::Array(json).into()],
     ))
     .await?;
     Ok(())

@@ -78,3 +78,57 @@ async fn concurrent_mutations_keep_one_chain() {
     assert!(v.ok, "{v:?}");
     assert_eq!(v.rows, 21); // 20 creates + the admin's login
 }
+
+/// Rows written at once share transactions (group commit), per chain: a
+/// chain that cannot be written fails its own requests only, and every
+/// other row is in its chain, in order, and verifies.
+#[tokio::test]
+async fn audit_rows_written_at_once_land_in_their_own_chains_and_a_broken_chain_fails_alone() {
+    use taquilla_store::audit::NewAuditRow;
+    let t = spawn_app().await;
+    let a = t.tenant("acme").await;
+    let b = t.tenant("bravo").await;
+    let before_a = t.app.verify_audit(Some(a.id)).await.unwrap().rows;
+    let before_b = t.app.verify_audit(Some(b.id)).await.unwrap().rows;
+    let no_schema = uuid::Uuid::now_v7(); // a tenant id with no schema behind it
+    let row = |tenant_id: Option<uuid::Uuid>, i: usize| NewAuditRow {
+        tenant_id,
+        actor_id: None,
+        actor_role: i.is_multiple_of(2).then(|| "staff".to_owned()),
+        action: format!("TEST {i}"),
+        resource: "/test".into(),
+        request_id: format!("req-{i}"),
+        ip: None,
+        status: 200,
+        created_at: taquilla_services::now(),
+    };
+    let chains = [Some(a.id), Some(b.id), None, Some(no_schema)];
+    let writes = (0..60).map(|i| {
+        let app = t.app.clone();
+        let r = row(chains[i % 4], i);
+        async move { app.record_audit(r).await }
+    });
+    let results = futures_util::future::join_all(writes).await;
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.is_err(), chains[i % 4] == Some(no_schema), "row {i}: {r:?}");
+    }
+    for (tenant, before) in [(&a, before_a), (&b, before_b)] {
+        let v = t.app.verify_audit(Some(tenant.id)).await.unwrap();
+        assert!(v.ok, "{v:?}");
+        assert_eq!(v.rows, before + 15);
+        let log = t.get(tenant, Some(&tenant.admin_token), "/api/v1/audit?per_page=100").await.ok(200);
+        let mut ours: Vec<i64> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["action"].as_str()?.strip_prefix("TEST ")?.parse().ok())
+            .collect();
+        ours.reverse(); // newest first → written order
+        assert_eq!(ours.len(), 15);
+        assert!(ours.windows(2).all(|w| w[0] < w[1]), "rows of one chain keep their order: {ours:?}");
+        assert!(ours.iter().all(|i| chains[*i as usize % 4] == Some(tenant.id)));
+    }
+    assert!(t.app.verify_audit(None).await.unwrap().ok);
+    // The writer recovered: a later row is written.
+    t.app.record_audit(row(Some(a.id), 99)).await.unwrap();
+}
