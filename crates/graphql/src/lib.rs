@@ -19,6 +19,7 @@
 mod connection;
 mod context;
 mod error;
+mod fast;
 mod graphiql;
 mod guard;
 mod inputs;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::context::{load_list, loaders};
 use crate::error::GqlResult;
+use crate::fast::{leaves, Fast};
 
 /// `impl From<View> for Object`: `plain` fields move, `into` fields convert.
 macro_rules! from_view {
@@ -225,13 +226,32 @@ from_view!(
     into[status]
 );
 
+leaves!(
+    Event,
+    [
+        id => "id",
+        owner_id => "ownerId",
+        title => "title",
+        description => "description",
+        category => "category",
+        venue => "venue",
+        image_url => "imageUrl",
+        status => "status",
+        starts_at => "startsAt",
+        ends_at => "endsAt",
+        timezone => "timezone",
+        created_at => "createdAt",
+        updated_at => "updatedAt",
+    ]
+);
+
 #[ComplexObject]
 impl Event {
     /// The event's sessions by start time (batched across events).
     #[graphql(complexity = "2 * child_complexity")]
-    async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Session>> {
+    async fn sessions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Fast<Session>>> {
         let list = load_list(&loaders(ctx)?.sessions, self.id).await?;
-        Ok(list.into_iter().map(Session::from).collect())
+        Ok(list.into_iter().map(|s| Fast(s.into())).collect())
     }
 }
 
@@ -257,13 +277,30 @@ from_view!(
     into[status]
 );
 
+leaves!(
+    Session,
+    [
+        id => "id",
+        event_id => "eventId",
+        title => "title",
+        presenter => "presenter",
+        venue => "venue",
+        status => "status",
+        starts_at => "startsAt",
+        ends_at => "endsAt",
+        capacity => "capacity",
+        created_at => "createdAt",
+        updated_at => "updatedAt",
+    ]
+);
+
 #[ComplexObject]
 impl Session {
     /// Sections on sale for this session, with live availability (batched across sessions).
     #[graphql(complexity = "2 * child_complexity")]
-    async fn ticket_types(&self, ctx: &Context<'_>) -> GqlResult<Vec<TicketType>> {
+    async fn ticket_types(&self, ctx: &Context<'_>) -> GqlResult<Vec<Fast<TicketType>>> {
         let list = load_list(&loaders(ctx)?.ticket_types, self.id).await?;
-        Ok(list.into_iter().map(TicketType::from).collect())
+        Ok(list.into_iter().map(|t| Fast(t.into())).collect())
     }
 
     /// Every seat of the session's seat maps with its state (batched across sessions).
@@ -315,6 +352,27 @@ from_view!(
         seated,
         created_at,
         updated_at
+    ]
+);
+leaves!(
+    TicketType,
+    [
+        id => "id",
+        session_id => "sessionId",
+        name => "name",
+        price_minor => "priceMinor",
+        currency => "currency",
+        capacity => "capacity",
+        sold => "sold",
+        held => "held",
+        available => "available",
+        sales_opens_at => "salesOpensAt",
+        sales_closes_at => "salesClosesAt",
+        min_per_order => "minPerOrder",
+        max_per_order => "maxPerOrder",
+        seated => "seated",
+        created_at => "createdAt",
+        updated_at => "updatedAt",
     ]
 );
 
