@@ -471,8 +471,10 @@ impl App {
             let lines = validate_cart(&tx, session.id, &input.items, now()).await?;
             let id = Uuid::now_v7();
             insert_hold(&tx, id, actor.user_id, session.id, "active", expires_at, &lines).await?;
+            let turn = self.stock_queue.turn(line_types(&lines)).await;
             if let Err(i) = claim(&tx, &lines, Claim::Held, Some(id)).await? {
                 drop(tx); // rolls back
+                drop(turn);
                 if attempt == 0 {
                     // Expired holds may be sitting on the stock: free them
                     // (or let whoever just did) and try once more.
@@ -490,6 +492,7 @@ impl App {
             .await?;
             let view = hold_view(&tx, id).await?;
             self.commit_and_publish(tx).await?;
+            drop(turn);
             return Ok(view);
         }
         Err(Error::internal_msg("hold retry loop exhausted"))

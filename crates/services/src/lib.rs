@@ -23,6 +23,7 @@ pub mod scripts;
 pub mod search;
 pub mod sessions;
 pub mod signing;
+pub mod stock_queue;
 pub mod tenants;
 pub mod ticket_types;
 pub mod tickets;
@@ -49,6 +50,9 @@ pub struct App {
     /// PostgreSQL backend is attached with [`App::with_realtime`]).
     pub realtime: Arc<taquilla_realtime::Realtime>,
     pub(crate) audit_dirty: Arc<audit::Dirty>,
+    pub(crate) audit_queue: Arc<audit::Queue>,
+    /// This process's claims on a ticket type take turns (`stock_queue.rs`).
+    pub(crate) stock_queue: Arc<stock_queue::StockQueue>,
     /// Sends webhook attempts; `None` only if the HTTP client could not be
     /// built (logged at start).
     pub webhook_sender: Option<taquilla_webhooks::Sender>,
@@ -93,6 +97,8 @@ impl App {
             tenant_cache,
             realtime: taquilla_realtime::Realtime::local(),
             audit_dirty: Arc::default(),
+            audit_queue: Arc::default(),
+            stock_queue: Arc::default(),
             search_cache: None,
         }
     }

@@ -623,8 +623,10 @@ impl App {
                 pricing_scripts: row.scripts.clone(),
             };
             // Last: the hot row stays locked only until the COMMIT below.
+            let turn = self.stock_queue.turn(line_types(&lines)).await;
             if let Err(i) = claim(&tx, &lines, if paid { Claim::Sold } else { Claim::Held }, Some(hold_id)).await? {
                 drop(tx);
+                drop(turn);
                 if attempt == 0 {
                     // Expired holds and orders may be sitting on the stock:
                     // free them (or let whoever just did) and try once more.
@@ -634,6 +636,7 @@ impl App {
                 return Err(unavailable(&lines, i));
             }
             self.commit_and_publish(tx).await?;
+            drop(turn);
             return Ok((v, true));
         }
         Err(Error::internal_msg("order retry loop exhausted"))
