@@ -491,8 +491,7 @@ impl App {
             )
             .await?;
             let view = hold_view(&tx, id).await?;
-            self.commit_and_publish(tx).await?;
-            drop(turn);
+            self.commit_turn_and_publish(tx, turn).await?;
             return Ok(view);
         }
         Err(Error::internal_msg("hold retry loop exhausted"))

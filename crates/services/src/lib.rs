@@ -117,10 +117,28 @@ impl App {
     pub(crate) async fn commit_and_publish(&self, tx: taquilla_store::TenantTx) -> taquilla_core::Result<()> {
         let tenant_id = tx.tenant_id();
         let notes = tx.commit_notes().await?;
+        self.publish_notes(tenant_id, notes).await;
+        Ok(())
+    }
+
+    /// As [`App::commit_and_publish`] for a transaction that claimed stock
+    /// in its turn: the turn ends with the commit, before the announcement.
+    pub(crate) async fn commit_turn_and_publish(
+        &self,
+        tx: taquilla_store::TenantTx,
+        turn: stock_queue::Turn<'_>,
+    ) -> taquilla_core::Result<()> {
+        let tenant_id = tx.tenant_id();
+        let notes = tx.commit_notes().await;
+        drop(turn);
+        self.publish_notes(tenant_id, notes?).await;
+        Ok(())
+    }
+
+    async fn publish_notes(&self, tenant_id: uuid::Uuid, notes: Vec<taquilla_store::StockNote>) {
         if !notes.is_empty() {
             self.realtime.publish(tenant_id, notes).await;
         }
-        Ok(())
     }
 }
 

@@ -635,8 +635,7 @@ impl App {
                 }
                 return Err(unavailable(&lines, i));
             }
-            self.commit_and_publish(tx).await?;
-            drop(turn);
+            self.commit_turn_and_publish(tx, turn).await?;
             return Ok((v, true));
         }
         Err(Error::internal_msg("order retry loop exhausted"))
