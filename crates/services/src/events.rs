@@ -128,7 +128,7 @@ pub(crate) async fn visible_event(tx: &TenantTx, actor: Option<&Actor>, id: Uuid
 
 /// Whether the actor may see the event: published ones everybody, the
 /// others only those who may view all events.
-fn may_see(actor: Option<&Actor>, e: &events::Model) -> bool {
+pub(crate) fn may_see(actor: Option<&Actor>, e: &events::Model) -> bool {
     e.status == EventStatus::Published.as_str() || actor.is_some_and(|a| a.can(Permission::ViewAllEvents))
 }
 

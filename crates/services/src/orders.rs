@@ -24,8 +24,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::holds::{
-    check_selling, claim, insert_hold, line_types, lock_hold, release, settle, unavailable, validate_cart, Claim,
-    ItemInput, Line,
+    check_selling, claim, line_types, lock_hold, release, settle, unavailable, validate_cart, Claim, ItemInput, Line,
 };
 use crate::quotes::{price, Quote, ScriptUse, Scripts};
 use crate::sessions::visible_session;
@@ -271,10 +270,17 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             }
         }
     }
+    // `new_hold`: the direct path's hold (already `converted`) and its
+    // items are written by this statement too.
     let row = tx
         .query_one_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "WITH o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
+        "WITH h AS (INSERT INTO holds (id, user_id, session_id, status, expires_at) \
+                    SELECT $9, $2, $3, 'converted', $24 WHERE $24::timestamptz IS NOT NULL RETURNING id), \
+              hi AS (INSERT INTO hold_items (hold_id, ticket_type_id, quantity, seat_id) \
+                    SELECT h.id, t, q, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid) \
+                    FROM h, unnest($14::uuid[], $15::uuid[], $16::int[]) AS u(t, s, q)), \
+              o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
                     hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at, discount_minor, coupon_id, \
                     pricing_scripts) \
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $21, $22, $23) RETURNING id), \
@@ -318,6 +324,7 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
                 .transpose()
                 .map_err(Error::internal)?
                 .into(),
+            o.new_hold.into(),
         ],
     ))
     .await
@@ -340,6 +347,8 @@ struct NewOrderRow<'a> {
     provider: &'static str,
     payment_ref: Option<&'a str>,
     hold_id: Uuid,
+    /// Create hold `hold_id` (converted, expiring then) with the order.
+    new_hold: Option<DateTime<Utc>>,
     idempotency_key: Option<&'a str>,
     request_hash: Option<&'a str>,
     expires_at: Option<DateTime<Utc>>,
@@ -574,8 +583,6 @@ impl App {
             let now = now();
             let expires = now + Duration::minutes(i64::from(settings.hold_minutes));
             let hold_id = Uuid::now_v7();
-            insert_hold(&tx, hold_id, actor.user_id, session.id, "converted", if paid { now } else { expires }, &lines)
-                .await?;
             let row = NewOrderRow {
                 id,
                 user_id: actor.user_id,
@@ -586,6 +593,7 @@ impl App {
                 provider: provider.kind().as_str(),
                 payment_ref: None,
                 hold_id,
+                new_hold: Some(if paid { now } else { expires }),
                 idempotency_key: key.map(|k| k.0.as_str()),
                 request_hash: Some(hash),
                 expires_at: (!paid).then_some(expires),
@@ -718,6 +726,7 @@ impl App {
             provider: provider.kind().as_str(),
             payment_ref: None,
             hold_id,
+            new_hold: None,
             idempotency_key: key.map(|k| k.0.as_str()),
             request_hash: Some(hash),
             expires_at: (!paid).then_some(expires),

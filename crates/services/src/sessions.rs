@@ -14,7 +14,7 @@ use taquilla_store::{repo, TenantTx};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::events::{editable_event, visible_event, visible_events};
+use crate::events::{editable_event, may_see, visible_event, visible_events};
 use crate::views::SessionView;
 use crate::{now, App};
 
@@ -327,9 +327,10 @@ pub(crate) async fn visible_session(
     actor: Option<&Actor>,
     session_id: Uuid,
 ) -> Result<(events::Model, sessions::Model)> {
-    let s = repo::sessions::find(tx, session_id).await?.ok_or_else(|| Error::not_found("session"))?;
-    let e = visible_event(tx, actor, s.event_id).await.map_err(|_| Error::not_found("session"))?;
-    Ok((e, s))
+    match repo::sessions::with_event(tx, session_id).await? {
+        Some((s, e)) if may_see(actor, &e) => Ok((e, s)),
+        _ => Err(Error::not_found("session")),
+    }
 }
 
 /// A session whose event the actor may change.

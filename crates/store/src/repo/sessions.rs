@@ -2,6 +2,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use taquilla_core::Result;
 use uuid::Uuid;
 
+use crate::entity::events;
 use crate::entity::sessions::{self, Entity as Sessions};
 use crate::TenantTx;
 
@@ -109,4 +110,16 @@ pub async fn span(tx: &TenantTx, event_id: Uuid) -> Result<Option<(Instant, Inst
 /// A live session by id alone (routes that address sessions directly).
 pub async fn find(tx: &TenantTx, id: Uuid) -> Result<Option<sessions::Model>> {
     Ok(Sessions::find_by_id(id).filter(sessions::Column::DeletedAt.is_null()).one(&**tx).await?)
+}
+
+/// A live session with its live event, in one query (the purchase path's
+/// first read).
+pub async fn with_event(tx: &TenantTx, id: Uuid) -> Result<Option<(sessions::Model, events::Model)>> {
+    let found = Sessions::find_by_id(id)
+        .filter(sessions::Column::DeletedAt.is_null())
+        .find_also_related(events::Entity)
+        .filter(events::Column::DeletedAt.is_null())
+        .one(&**tx)
+        .await?;
+    Ok(found.and_then(|(s, e)| Some((s, e?))))
 }
