@@ -161,18 +161,24 @@ DataLoader level: sessions, ticket types), whatever the number of events;
 
 The issue's measure is the tree: the same read is one GraphQL request against
 61 REST requests, and GraphQL wins by an order of magnitude. The flat page
-(one REST request against one GraphQL request, 20 events × 13 fields) is below
-80%: the database work is identical (one transaction, one page query), the
-difference is server CPU. Measured with the server's own CPU time
-(\`/proc/<pid>/stat\`) under \`wrk -c8\`: REST ≈ 290 µs per request, GraphQL
-\`events { totalCount }\` ≈ 350 µs (parsing, validation, executor set-up),
-GraphQL with all 260 fields ≈ 500 µs — async-graphql resolves every field as
-its own future and builds a \`Value\` tree before serializing it, about 0.6 µs
-a field. What this crate could remove, it did: no async-graphql extensions
-(any extension sends every field through a slower path; with two, the flat
-read was at 38%), parsed documents are cached by their text, DataLoaders are
-primed from the query's shape. The machine also runs other builds while these
-figures are taken, so the ratios move by ±10 points between runs.
+(one REST request against one GraphQL request, 20 events × 13 fields) is the
+hard case: the database work is identical (both read the same cached page),
+the difference is server CPU. Server CPU per request (\`/proc/<pid>/stat\`
+over a \`wrk -c64\` run, 2026-11-27): REST ≈ 95–105 µs; GraphQL
+\`events { totalCount }\` ≈ 97 µs, \`edges { node { id } }\` ≈ 110 µs, all 13
+fields ≈ 160–170 µs (≈ 250 µs before the leaf shortcut). async-graphql resolves
+every field as its own future and builds a \`Value\` tree before serializing
+it; \`crates/graphql/src/fast.rs\` now answers a selection of plain leaves
+straight from the struct (\`Fast<T>\`), which took the flat read from 45% to
+about 65% of REST. What is left is the \`Value\` tree itself: each of the 260
+leaves becomes an owned string or number in an \`IndexMap\` (allocation,
+hashing, formatting of dates and ids, freeing), where REST serializes its
+structs straight into the response; in the profile, allocation and freeing
+alone are about a fifth of a GraphQL request. Other things this crate does:
+no async-graphql extensions (any extension sends every field through a slower
+path; with two, the flat read was at 38%), parsed documents are cached by
+their text, DataLoaders are primed from the query's shape. The machine is
+shared, so the ratios move by several points between runs.
 MD
 python3 bench/section.py "$SECTION"
 rm -f "$SECTION"

@@ -3,7 +3,7 @@
 # beside the same sale without them, in one run (issue 8's goal: at most 5 %
 # slower). BENCH_CONNECTIONS buyers POST /api/v1/orders (quantity 1, a fresh
 # Idempotency-Key per request) for BENCH_SECONDS each, alternating
-# plain → scripted → plain → scripted so drift hits both alike. Plain: event
+# plain → scripted for BENCH_ROUNDS rounds (3) so drift hits both alike. Plain: event
 # A's ticket type at its base price. Scripted: event B's ticket type, priced
 # by plugins/tiered_stock.rhai (event-scoped) with coupon WELCOME10, whose
 # rule is plugins/first_order.rhai. Both are paid (manual) orders of the
@@ -16,6 +16,9 @@ cd "$(dirname "$0")/.."
 
 CONNS=${BENCH_CONNECTIONS:-64}
 SECS=${BENCH_SECONDS:-10}
+# Runs of 10 s on a shared machine differ by several percent from one to the
+# next: three rounds, and the verdict on their means.
+ROUNDS=${BENCH_ROUNDS:-3}
 PORT=${BENCH_PORT:-18095}
 THREADS=2
 DB=taquilla_bench_pricing
@@ -127,13 +130,24 @@ print(f"{ok / dur:.1f} {p50:.2f} {p99:.2f} {int(req) - ok}")
 PY
 }
 
+. bench/cpu.sh
+
 say "warm-up"
 run warm-plain "$PLAIN_BODY" 3 >/dev/null
 run warm-scripted "$SCRIPTED_BODY" 3 >/dev/null
 declare -A R
-for round in 1 2; do
-  say "plain, round $round (${SECS}s)";    R[plain$round]=$(run "plain$round" "$PLAIN_BODY" "$SECS")
-  say "scripted, round $round (${SECS}s)"; R[scripted$round]=$(run "scripted$round" "$SCRIPTED_BODY" "$SECS")
+# measured NAME BODY: one timed run with its CPU per order appended
+# ("... busy% server_ms pg_ms rest_ms").
+measured() {
+  local r
+  cpu_mark "$1-0"
+  r=$(run "$1" "$2" "$SECS")
+  cpu_mark "$1-1"
+  echo "$r $(cpu_report "$1-0" "$1-1" "$(python3 -c "print(round(float('${r%% *}') * $SECS))")")"
+}
+for round in $(seq "$ROUNDS"); do
+  say "plain, round $round (${SECS}s)";    R[plain$round]=$(measured "plain$round" "$PLAIN_BODY")
+  say "scripted, round $round (${SECS}s)"; R[scripted$round]=$(measured "scripted$round" "$SCRIPTED_BODY")
 done
 sleep 1
 CHECK=$(q "SELECT (SELECT count(*) FROM orders o JOIN order_items i ON i.order_id = o.id WHERE i.ticket_type_id = '$SCRIPTED_TT') || ' ' ||
@@ -144,13 +158,15 @@ CHECK=$(q "SELECT (SELECT count(*) FROM orders o JOIN order_items i ON i.order_i
   (SELECT held + sold FROM ticket_types WHERE id = '$PLAIN_TT')")
 
 SECTION=$TMP/section.md
-python3 - "$SECTION" "$CHECK" "$LOAD_START" "$BUILT_FROM" "$CONNS" "$SECS" "$(nproc)" \
-  "${R[plain1]}" "${R[scripted1]}" "${R[plain2]}" "${R[scripted2]}" <<'PY'
+ORDERED=()
+for round in $(seq "$ROUNDS"); do ORDERED+=("${R[plain$round]}" "${R[scripted$round]}"); done
+python3 - "$SECTION" "$CHECK" "$LOAD_START" "$BUILT_FROM" "$CONNS" "$SECS" "$(nproc)" "${ORDERED[@]}" <<'PY'
 import sys, datetime
 out, check, load, built, conns, secs, cores = sys.argv[1:8]
-runs = [list(map(float, r.split())) for r in sys.argv[8:12]]
-p1, s1, p2, s2 = runs
-plain, scripted = (p1[0] + p2[0]) / 2, (s1[0] + s2[0]) / 2
+runs = [list(map(float, r.replace("%", "").split())) for r in sys.argv[8:]]
+plains, scripts = runs[0::2], runs[1::2]
+mean = lambda rs, k: sum(r[k] for r in rs) / len(rs)
+plain, scripted = mean(plains, 0), mean(scripts, 0)
 so, red, disc, s_stock, po, p_stock = map(int, check.split())
 slower = (1 - scripted / plain) * 100
 goal = "met" if slower <= 5 else "NOT met"
@@ -158,16 +174,21 @@ consistent = so == red == disc == s_stock and po == p_stock
 now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
 L = ["## Pricing scripts in the flash sale", "",
   f"Measured by `bench/pricing.sh` ({now}, built from {built}, {cores} cores, {conns} connections, "
-  f"{secs} s per run, plain → scripted → plain → scripted). Every request is `POST /api/v1/orders` for one "
+  f"{secs} s per run, plain → scripted, {len(plains)} rounds). Every request is `POST /api/v1/orders` for one "
   "5,000-cent ticket with a fresh Idempotency-Key (paid, manual provider: the order is created and its stock "
   "claimed). *Scripted*: the event's active pricing script is `plugins/tiered_stock.rhai` and the order "
   "redeems coupon `WELCOME10` (10 %, no use limit) whose rule is `plugins/first_order.rhai`: the same "
   "round trips as plain (the script, buyer facts and coupon are read in the statement that finds no script for "
   "plain), two sandbox evaluations, and the redemption row (written by the order's own insert).", "",
-  "| run | orders/s | p50 ms | p99 ms | non-2xx |", "| --- | ---: | ---: | ---: | ---: |"]
-for name, r in (("plain 1", p1), ("scripted 1", s1), ("plain 2", p2), ("scripted 2", s2)):
-    L.append(f"| {name} | {r[0]:,.0f} | {r[1]:.1f} | {r[2]:.1f} | {int(r[3])} |")
-L += ["", f"Scripted throughput is **{scripted / plain * 100:.0f}%** of plain ({slower:+.1f}% slower; "
+  "| run | orders/s | p50 ms | p99 ms | non-2xx | machine busy | server CPU ms/order | PostgreSQL CPU ms/order | rest ms/order |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+for i, r in enumerate(runs):
+    name = f"{'scripted' if i % 2 else 'plain'} {i // 2 + 1}"
+    L.append(f"| {name} | {r[0]:,.0f} | {r[1]:.1f} | {r[2]:.1f} | {int(r[3])} | {r[4]:.0f}% | {r[5]:.2f} | {r[6]:.2f} | {r[7]:.2f} |")
+cpu = lambda k: (mean(scripts, k) - mean(plains, k)) * 1000
+L += ["", f"CPU per order, scripted minus plain (mean of the rounds; /proc, every PostgreSQL "
+  f"process counted): server {cpu(5):+.0f} µs, PostgreSQL {cpu(6):+.0f} µs, the rest (wrk) {cpu(7):+.0f} µs."]
+L += ["", f"Scripted throughput (mean of the rounds) is **{scripted / plain * 100:.0f}%** of plain ({slower:+.1f}% slower; "
   f"goal at most 5% slower: **{goal}**).",
   f"Database after the run: {so:,} scripted orders, {red:,} coupon redemptions, {disc:,} discounted orders, "
   f"{s_stock:,} tickets claimed of the scripted type; {po:,} plain orders, {p_stock:,} claimed "

@@ -280,45 +280,7 @@ settle() {
   echo "$cur"
 }
 
-# CPU accounting from /proc: cpu_mark NAME records machine busy/idle time, the
-# server's CPU time and that of every process named postgres (all backends of
-# the cluster, whoever they serve). cpu_report A B N prints, for the interval
-# between marks A and B and N requests: "busy% server_ms pg_ms rest_ms" (CPU
-# milliseconds per request; rest = wrk, pgbench and anything else).
-cpu_mark() {
-  python3 - "${SERVER:-0}" >"$TMP/cpu-$1" <<'PY'
-import os, sys
-v = list(map(int, open("/proc/stat").readline().split()[1:]))
-busy, idle = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0), v[3] + v[4]
-def cpu(pid, children=False):
-    try:
-        s = open(f"/proc/{pid}/stat").read()
-        f = s[s.rindex(")") + 2:].split()
-        # utime + stime, plus cutime + cstime: the postmaster collects the
-        # time of backends that have exited (pgbench's, when its run ends)
-        return int(f[11]) + int(f[12]) + (int(f[13]) + int(f[14]) if children else 0)
-    except (OSError, ValueError):
-        return 0
-pg = 0
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    try:
-        if open(f"/proc/{pid}/comm").read().strip() == "postgres":
-            pg += cpu(pid, children=True)
-    except OSError:
-        pass
-print(busy, idle, cpu(sys.argv[1]) if sys.argv[1] != "0" else 0, pg)
-PY
-}
-cpu_report() {
-  python3 - "$TMP/cpu-$1" "$TMP/cpu-$2" "$3" <<'PY'
-import os, sys
-a, b = (list(map(int, open(f).read().split())) for f in sys.argv[1:3])
-n, hz = max(int(sys.argv[3]), 1), os.sysconf("SC_CLK_TCK")
-d = [y - x for x, y in zip(a, b)]
-ms = lambda j: round(j * 1000 / hz / n, 2)
-print(f"{100 * d[0] / max(d[0] + d[1], 1):.0f}% {ms(d[2])} {ms(d[3])} {ms(max(d[0] - d[2] - d[3], 0))}")
-PY
-}
+. bench/cpu.sh
 
 # What PostgreSQL's active backends of the bench database are doing, sampled
 # every 0.1 s from pg_stat_activity by one psql session (\watch):
@@ -633,22 +595,30 @@ while the audit lock is held. $CPU_CHECKIN"
 else
 FLASH_PARA="**Flash sale.** hotrow-tx holds the stock row's lock for 3 round trips (UPDATE,
 INSERT, COMMIT). The server's buy holds it for $HOT_SPAN (from \`UPDATE ticket_types\`
-to its COMMIT$HOT_BETWEEN). The audit row is a plain INSERT in a transaction of its own
-after the order commits (no lock; the server's background sealer chains the rows), so
-the stock row is the only serialization point left. Before it takes the row lock, a
-buy spends $PRE_SPAN round trips in the same transaction (in this trace: Idempotency-Key
-check, session, event and ticket type reads, hold, order, tickets, outbox rows): $TR_B
-round trips in $TX_B transactions per order. $CPU_FLASH With $CONNS requests in
+to its COMMIT$HOT_BETWEEN). Right before that UPDATE a buy takes its ticket type's turn
+in the server's stock queue (\`services/src/stock_queue.rs\`: at most 4 of the process's
+transactions at the row, the others wait in the server instead of in PostgreSQL's lock
+manager, where every waiter wakes at each commit and re-reads the row). Its audit row is
+group-committed after the order commits: the rows of requests finishing together share
+one INSERT and one commit (a lone request, as in the trace below, still pays a
+transaction for its row). Before the claim a buy spends $PRE_SPAN round trips in the same
+transaction (in this trace: session with its event, ticket type, pricing lookup, hold +
+order + items in one statement, tickets with their outbox rows): $TR_B round trips in
+$TX_B transactions per order when it runs alone. $CPU_FLASH With $CONNS requests in
 flight, latency is mostly queueing: $CONNS ÷ $FS_RPS/s ≈ $QUEUE_MS ms, against a p50 of
 $FS_P50 ms."
 CHECKIN_PARA="**Check-in.** Tickets are independent rows, so pgbench's check-in transaction
 runs $CONNS clients in parallel ($PC_TPS tps). With the audit append after it as a second
-transaction, as the server runs it, $PF_TPS tps ($(ratio "$PF_TPS" "$PC_TPS") of it): two commits,
-so two WAL flushes, per scan (the append alone: $PA_TPS tps). The HTTP scans reach
-$(ratio "$CI_RPS" "$PF_TPS") of that full-SQL figure; the rest is the server's own work on top of its
-$((TR_C - TP_C)) SQL round trips: the $TP_C pings, Ed25519 verification of the QR token (the
-signing key is cached), JWT verification, HTTP and JSON, and the background audit
-sealer, all on the cores PostgreSQL uses too. $CPU_CHECKIN"
+transaction per scan, $PF_TPS tps ($(ratio "$PF_TPS" "$PC_TPS") of it): two commits, so two WAL
+flushes, per scan (the append alone: $PA_TPS tps). The server group-commits its audit
+rows (one transaction for the rows of all the scans finishing together), so under load
+it pays less than that script for them; the HTTP scans reach $(ratio "$CI_RPS" "$PF_TPS") of it. The
+rest is the server's own work on top of its SQL round trips ($((TR_C - TP_C)) when a scan
+runs alone): the $TP_C pings, Ed25519 verification of the QR token (the signing key is
+cached), JWT verification, HTTP and JSON, and the background audit sealer, all on the
+cores PostgreSQL uses too. While the cores are not saturated, a scan's latency is
+mostly two WAL flushes in sequence (its check-in's commit, then its audit batch's),
+where the yardstick's transaction waits for one. $CPU_CHECKIN"
 fi
 if [ "$TENANT_RT" = 1 ]; then
   TENANT_NOTE="Every request also looks its tenant up (one round trip)."
