@@ -23,7 +23,7 @@ DB=taquilla_bench_gql
 ADMIN_URL="${DATABASE_URL%/*}/postgres"
 BENCH_URL="${DATABASE_URL%/*}/$DB"
 say() { echo "bench-graphql [$SECONDS s]: $*" >&2; }
-command -v wrk >/dev/null || { say "install wrk (apt-get install wrk)"; exit 1; }
+. bench/wrk.sh
 
 # The server is built where bench/run.sh builds it (a target dir of its own,
 # so a debug build in between does not evict it).

@@ -26,13 +26,7 @@ DB=taquilla_bench_pricing
 ADMIN_URL="${DATABASE_URL%/*}/postgres"
 BENCH_URL="${DATABASE_URL%/*}/$DB"
 say() { echo "bench-pricing [$SECONDS s]: $*" >&2; }
-if ! command -v wrk >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    say "install wrk (apt-get install wrk)"; exit 1
-  fi
-fi
+. bench/wrk.sh
 
 BENCH_TARGET_DIR=${BENCH_TARGET_DIR:-target/bench}
 CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release -q -p taquilla

@@ -44,13 +44,7 @@ HOTROW_URL="${DATABASE_URL%/*}/$HOTROW_DB"
 
 need() { command -v "$1" >/dev/null 2>&1; }
 say() { echo "bench [$SECONDS s]: $*" >&2; }
-if ! need wrk; then
-  if [ "$(id -u)" = 0 ] && need apt-get; then
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    say "install wrk (apt-get install wrk)"; exit 1
-  fi
-fi
+. bench/wrk.sh
 PGBENCH=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | sort -V | tail -1)
 [ -x "$PGBENCH" ] || { say "pgbench not found (postgresql-contrib)"; exit 1; }
 need python3 || { say "python3 is needed"; exit 1; }

@@ -23,7 +23,7 @@ DB=taquilla_bench_webhooks
 ADMIN_URL="${DATABASE_URL%/*}/postgres"
 BENCH_URL="${DATABASE_URL%/*}/$DB"
 say() { echo "bench-webhooks [$SECONDS s]: $*" >&2; }
-command -v wrk >/dev/null || { say "install wrk (apt-get install wrk)"; exit 1; }
+. bench/wrk.sh
 
 BENCH_TARGET_DIR=${BENCH_TARGET_DIR:-target/bench}
 CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release -q -p taquilla

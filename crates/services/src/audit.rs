@@ -31,13 +31,14 @@ impl Dirty {
     }
 }
 
-/// Rows waiting to be written, and whether a writer is draining them.
+/// Rows waiting to be written, and how many writers are draining them.
 ///
-/// Group commit: a request's row joins whatever is queued while a write is
+/// Group commit: a request's row joins whatever is queued while writes are
 /// in flight, and the next write takes them all (one INSERT and one commit
 /// per chain), so under load a request no longer pays a transaction of its
-/// own for its audit row. The request still waits until its row is
-/// committed, as before.
+/// own for its audit row. Up to [`WRITERS`] writes are in flight at once, so
+/// a row seldom waits for a whole write to finish before its own starts.
+/// The request still waits until its row is committed, as before.
 #[derive(Default)]
 pub struct Queue(Mutex<Pending>);
 
@@ -47,47 +48,77 @@ type Done = oneshot::Sender<std::result::Result<(), String>>;
 #[derive(Default)]
 struct Pending {
     rows: Vec<(NewAuditRow, Done)>,
-    writing: bool,
+    /// Writers running (each takes a batch, writes it, takes the next).
+    writers: usize,
+    /// Writers between batches or writing; a new row starts another writer
+    /// only when all of them are busy writing.
+    idle: usize,
 }
 
 /// The most rows one write takes.
 const BATCH: usize = 500;
+
+/// The most audit writes in flight at once per process.
+pub const WRITERS: usize = 4;
 
 impl Queue {
     /// Queues a row; true if the caller must start a writer.
     fn push(&self, row: NewAuditRow, done: Done) -> bool {
         let Ok(mut p) = self.0.lock() else { return false };
         p.rows.push((row, done));
-        !std::mem::replace(&mut p.writing, true)
+        if p.idle == 0 && p.writers < WRITERS {
+            p.writers += 1;
+            p.idle += 1;
+            return true;
+        }
+        false
     }
 
     /// The next batch, or `None` (and the writer stops) when there is none.
     fn take(&self) -> Option<Vec<(NewAuditRow, Done)>> {
         let Ok(mut p) = self.0.lock() else { return None };
         if p.rows.is_empty() {
-            p.writing = false;
+            p.writers = p.writers.saturating_sub(1);
+            p.idle = p.idle.saturating_sub(1);
             return None;
         }
+        p.idle = p.idle.saturating_sub(1);
         let n = p.rows.len().min(BATCH);
         Some(p.rows.drain(..n).collect())
     }
 
-    fn stopped(&self) {
+    /// A writer finished a batch and is about to take the next.
+    fn wrote(&self) {
         if let Ok(mut p) = self.0.lock() {
-            p.writing = false;
+            p.idle += 1;
+        }
+    }
+
+    /// A writer ended without finding the queue empty.
+    fn stopped(&self, idle: bool) {
+        if let Ok(mut p) = self.0.lock() {
+            p.writers = p.writers.saturating_sub(1);
+            if idle {
+                p.idle = p.idle.saturating_sub(1);
+            }
         }
     }
 }
 
 /// A writer that ends any other way than by finding the queue empty (its
-/// task panicked or was dropped with its runtime) lets the next row start
-/// a new one; rows it had taken fail their requests.
-struct Writing(Arc<Queue>, bool);
+/// task panicked or was dropped with its runtime) gives its place back, so
+/// the next row starts a new one; rows it had taken fail their requests.
+struct Writing {
+    queue: Arc<Queue>,
+    /// Between batches (counted as idle) rather than writing one.
+    idle: bool,
+    done: bool,
+}
 
 impl Drop for Writing {
     fn drop(&mut self) {
-        if !self.1 {
-            self.0.stopped();
+        if !self.done {
+            self.queue.stopped(self.idle);
         }
     }
 }
@@ -98,8 +129,11 @@ impl App {
     pub async fn record_audit(&self, row: NewAuditRow) -> Result<()> {
         let (done, committed) = oneshot::channel();
         if self.audit_queue.push(row, done) {
+            // The place is the task's even if it never runs (its runtime
+            // shutting down drops it unpolled).
+            let guard = Writing { queue: self.audit_queue.clone(), idle: true, done: false };
             let app = self.clone();
-            tokio::spawn(async move { app.write_audit().await });
+            tokio::spawn(async move { app.write_audit(guard).await });
         }
         match committed.await {
             Ok(Ok(())) => Ok(()),
@@ -108,9 +142,9 @@ impl App {
         }
     }
 
-    async fn write_audit(&self) {
-        let mut guard = Writing(self.audit_queue.clone(), false);
+    async fn write_audit(&self, mut guard: Writing) {
         while let Some(batch) = self.audit_queue.take() {
+            guard.idle = false;
             // Per chain: its rows in queue order, and who waits for them.
             let mut chains: Vec<(Option<Uuid>, Vec<NewAuditRow>, Vec<Done>)> = Vec::new();
             for (row, done) in batch {
@@ -139,8 +173,10 @@ impl App {
                     let _ = done.send(result.clone());
                 }
             }
+            self.audit_queue.wrote();
+            guard.idle = true;
         }
-        guard.1 = true;
+        guard.done = true;
     }
 
     async fn append_audit(&self, chain: Option<Uuid>, rows: &[NewAuditRow]) -> Result<()> {
