@@ -590,7 +590,7 @@ else
 FLASH_PARA="**Flash sale.** hotrow-tx holds the stock row's lock for 3 round trips (UPDATE,
 INSERT, COMMIT). The server's buy holds it for $HOT_SPAN (from \`UPDATE ticket_types\`
 to its COMMIT$HOT_BETWEEN). Right before that UPDATE a buy takes its ticket type's turn
-in the server's stock queue (\`services/src/stock_queue.rs\`: at most 4 of the process's
+in the server's stock queue (\`services/src/stock_queue.rs\`: at most 2 of the process's
 transactions at the row, the others wait in the server instead of in PostgreSQL's lock
 manager, where every waiter wakes at each commit and re-reads the row). Its audit row is
 group-committed after the order commits: the rows of requests finishing together share

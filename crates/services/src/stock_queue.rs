@@ -6,12 +6,15 @@
 //! (through a chain of dead versions that cannot be pruned while they
 //! wait) and contends on the lock manager's partition locks: the database
 //! spends more CPU on the queue than on the sales. So a transaction of this
-//! process takes a per-type mutex right before its claim and keeps it to
-//! its commit: at most [`WIDTH`] of this process's transactions are at the
-//! row, the rest wait here, cheaply and in order. More than one, so the
-//! next claim is already waiting in PostgreSQL when the holder's commit
-//! releases the row (PostgreSQL hands it over at once; a handoff through
-//! this queue would wait for the next task to be polled).
+//! process takes its ticket type's turn (a per-type semaphore) right before
+//! its claim and keeps it to its commit: at most [`WIDTH`] of this process's transactions are at the
+//! row, the rest wait here, cheaply and in order. Two, so the next claim is
+//! already waiting in PostgreSQL when the holder's commit releases the row
+//! (PostgreSQL hands it over at once; a handoff through this queue would
+//! wait for the next task to be polled). Measured with bench/run.sh: one
+//! (a mutex) sold less; two and four were within the runs' noise of each
+//! other, and with two the sampled backends wait on the row lock half as
+//! often.
 //!
 //! This is a queue, not the guard against overselling: the conditional
 //! UPDATE in PostgreSQL still decides, so other processes and paths that
@@ -29,7 +32,7 @@ use uuid::Uuid;
 const STRIPES: usize = 64;
 
 /// Transactions of this process at one ticket type's row at once.
-pub const WIDTH: usize = 4;
+pub const WIDTH: usize = 2;
 
 pub struct StockQueue(Vec<Semaphore>);
 
