@@ -195,10 +195,6 @@ mod tests {
             .collect()
     }
 
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread().build().map(|rt| rt.block_on(f)).unwrap_or_else(|e| panic!("{e}"))
-    }
-
     #[test]
     fn every_leaf_of_the_sdl_is_listed_and_nothing_else() {
         let sdl = Schema::new(Q, EmptyMutation, EmptySubscription).sdl();
@@ -213,8 +209,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_shortcut_answers_what_the_executor_answers() {
+    #[tokio::test]
+    async fn the_shortcut_answers_what_the_executor_answers() {
         let schema = Schema::new(Q, EmptyMutation, EmptySubscription);
         let sdl = schema.sdl();
         for type_name in ["Event", "Session", "TicketType"] {
@@ -222,7 +218,7 @@ mod tests {
                 sdl_fields(&sdl, type_name).into_iter().filter(|(_, leaf)| *leaf).map(|(n, _)| n).collect();
             let set = format!("__typename {} x: id", leaves.join(" "));
             let q = format!("{{ f: fast{type_name} {{ {set} }} p: plain{type_name} {{ {set} }} }}");
-            let r = block_on(schema.execute(q));
+            let r = schema.execute(q).await;
             assert!(r.errors.is_empty(), "{:?}", r.errors);
             let data = r.data.into_json().unwrap_or_default();
             assert_eq!(data["f"], data["p"], "{type_name}");
@@ -232,8 +228,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn anything_but_plain_leaves_goes_through_the_executor() {
+    #[tokio::test]
+    async fn anything_but_plain_leaves_goes_through_the_executor() {
         for selection in [
             "{ id id }",
             "{ id ... on Event { title } }",
@@ -244,7 +240,7 @@ mod tests {
             let schema = Schema::new(Q, EmptyMutation, EmptySubscription);
             let fragment = if selection.contains("...F") { " fragment F on Event { id title }" } else { "" };
             let q = format!("{{ f: fastEvent {selection} p: plainEvent {selection} }}{fragment}");
-            let r = block_on(schema.execute(q));
+            let r = schema.execute(q).await;
             assert!(r.errors.is_empty(), "{selection}: {:?}", r.errors);
             let data = r.data.into_json().unwrap_or_default();
             assert_eq!(data["f"], data["p"], "{selection}");
