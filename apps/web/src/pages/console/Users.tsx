@@ -62,11 +62,7 @@ export function UserTable({
                 {t('users.roleOf', { name: u.display_name })}
               </label>
               <select id={`role-${u.id}`} value={u.role} disabled={busy} onChange={(e) => patch(u, { role: e.target.value as Role })}>
-                {TENANT_ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {t(`roles.${r}`)}
-                  </option>
-                ))}
+                <RoleOptions />
               </select>
             </td>
             <td>
@@ -89,6 +85,20 @@ export function UserTable({
   );
 }
 
+/** An <option> per tenant role, labelled in the reader's language. */
+function RoleOptions() {
+  const { t } = useTranslation();
+  return (
+    <>
+      {TENANT_ROLES.map((r) => (
+        <option key={r} value={r}>
+          {t(`roles.${r}`)}
+        </option>
+      ))}
+    </>
+  );
+}
+
 /** A "role" filter for user lists: one of the tenant roles, or all. */
 export function RoleFilter({ value, onChange }: { value: Role | ''; onChange: (r: Role | '') => void }) {
   const { t } = useTranslation();
@@ -97,11 +107,7 @@ export function RoleFilter({ value, onChange }: { value: Role | ''; onChange: (r
       {t('users.role')}{' '}
       <select value={value} onChange={(e) => onChange(e.target.value as Role | '')}>
         <option value="">{t('common.all')}</option>
-        {TENANT_ROLES.map((r) => (
-          <option key={r} value={r}>
-            {t(`roles.${r}`)}
-          </option>
-        ))}
+        <RoleOptions />
       </select>
     </label>
   );
@@ -158,11 +164,7 @@ export default function Users() {
           <TextField label={t('auth.email')} type="email" error={err('email')} {...form.register('email')} />
           <TextField label={t('auth.password')} type="password" autoComplete="new-password" hint={t('auth.passwordHint')} error={err('password')} {...form.register('password')} />
           <SelectField label={t('users.role')} error={err('role')} {...form.register('role')}>
-            {TENANT_ROLES.map((r) => (
-              <option key={r} value={r}>
-                {t(`roles.${r}`)}
-              </option>
-            ))}
+            <RoleOptions />
           </SelectField>
           <div className="span-2">
             <button className="btn primary" type="submit" disabled={form.formState.isSubmitting}>
