@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -162,6 +162,32 @@ impl FromRequest for Tenant {
 pub struct Authed {
     pub tenant: tenants::Model,
     pub actor: Actor,
+    request: HttpRequest,
+}
+
+impl Authed {
+    /// Runs the service call that makes this request's change with the
+    /// request's audit row handed over (`taquilla_services::audit::within`),
+    /// recorded with `status`, what the handler answers when the call
+    /// succeeds. A service that takes it commits the row with the change;
+    /// the audit middleware then writes no second one.
+    pub async fn audited<T>(&self, status: StatusCode, call: impl Future<Output = T>) -> T {
+        let req = &self.request;
+        let Some(app) = req.app_data::<web::Data<App>>() else { return call.await };
+        let row = crate::audit::row(
+            req,
+            app,
+            (Some(self.tenant.id), Some(&self.actor)),
+            crate::audit::action(req),
+            req.path().to_owned(),
+            status.as_u16(),
+        );
+        let (out, committed) = taquilla_services::audit::within(row, call).await;
+        if committed {
+            req.extensions_mut().insert(crate::audit::CommittedWithChange(status.as_u16()));
+        }
+        out
+    }
 }
 
 impl FromRequest for Authed {
@@ -179,7 +205,7 @@ impl FromRequest for Authed {
             let actor = app.authenticate(&token, Some(tenant.id)).await?;
             remember(&req, |f| f.actor = Some(actor.clone()));
             check_scope(&req, &actor)?;
-            Ok(Authed { tenant, actor })
+            Ok(Authed { tenant, actor, request: req })
         })
     }
 }

@@ -14,16 +14,13 @@
 //! would have answered), and a refused request one `POST /graphql` row.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, Responder};
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
 use async_graphql_actix_web::GraphQLResponse;
 use futures_util::StreamExt;
 use taquilla_core::{Error, ErrorKind};
 use taquilla_graphql::{AuditTrail, Caller, TaquillaSchema};
 use taquilla_services::App;
-use taquilla_store::audit::NewAuditRow;
-use tracing_actix_web::RequestId;
 
-use crate::audit::client_ip;
 use crate::extract::{bearer_token, named_tenant};
 
 pub const PATH: &str = "/graphql";
@@ -149,17 +146,7 @@ async fn write(
     action: String,
     status: u16,
 ) {
-    let row = NewAuditRow {
-        tenant_id,
-        actor_id: actor.map(|a| a.user_id),
-        actor_role: actor.map(|a| a.role.as_str().to_owned()),
-        action,
-        resource: PATH.to_owned(),
-        request_id: req.extensions().get::<RequestId>().map(|r| r.to_string()).unwrap_or_default(),
-        ip: client_ip(req, app.config.trust_forwarded_for),
-        status: i32::from(status),
-        created_at: taquilla_services::now(),
-    };
+    let row = crate::audit::row(req, app, (tenant_id, actor), action, PATH.to_owned(), status);
     if let Err(e) = app.record_audit(row).await {
         tracing::error!(error = ?e, "failed to write audit row");
     }

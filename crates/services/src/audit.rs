@@ -3,12 +3,15 @@
 //! chain) chains them.
 
 use std::collections::HashSet;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use taquilla_core::page::{Page, PageRequest};
 use taquilla_core::roles::{Actor, Permission};
 use taquilla_core::{Error, Result};
 use taquilla_store::audit::{self, AuditRow, Chain, NewAuditRow, Verification};
+use taquilla_store::TenantTx;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -123,7 +126,52 @@ impl Drop for Writing {
     }
 }
 
+/// A request's audit row, handed to the service call that makes its change
+/// (see [`within`]).
+struct Handed {
+    row: NewAuditRow,
+    committed: Arc<AtomicBool>,
+}
+
+tokio::task_local! {
+    static HANDED: Handed;
+}
+
+/// Runs `call` with the request's audit row handed over. A service that
+/// supports it ([`App::audit_in`]) writes the row in the transaction of its
+/// change, so the change and its row commit together: no change without
+/// its row, and one commit per request instead of two. Returns the call's
+/// output and whether the row was committed that way; if not (the service
+/// does not take rows, or its change failed), the caller records it as
+/// usual with the status it answered.
+pub async fn within<F: Future>(row: NewAuditRow, call: F) -> (F::Output, bool) {
+    let committed = Arc::new(AtomicBool::new(false));
+    let out = HANDED.scope(Handed { row, committed: committed.clone() }, call).await;
+    (out, committed.load(Ordering::Acquire))
+}
+
 impl App {
+    /// Writes the audit row handed over by [`within`], if any and if it
+    /// belongs to this transaction's tenant, in `tx`. Call it once the
+    /// change is certain and before any hot row is locked (the INSERT takes
+    /// no lock anyone waits for). A retried transaction writes it again;
+    /// once one has committed, later ones skip it.
+    pub(crate) async fn audit_in(&self, tx: &TenantTx) -> Result<()> {
+        let tenant_id = tx.tenant_id();
+        let handed = HANDED.try_with(|h| {
+            (h.row.tenant_id == Some(tenant_id) && !h.committed.load(Ordering::Acquire))
+                .then(|| (h.row.clone(), h.committed.clone()))
+        });
+        let Ok(Some((row, committed))) = handed else { return Ok(()) };
+        audit::append(&**tx, Chain::Tenant, std::slice::from_ref(&row)).await?;
+        let dirty = self.audit_dirty.clone();
+        tx.on_commit(move || {
+            committed.store(true, Ordering::Release);
+            dirty.mark(Some(tenant_id));
+        });
+        Ok(())
+    }
+
     /// Appends to the tenant's chain, or the platform's when `tenant_id` is
     /// None; returns once the row is committed (see [`Queue`]).
     pub async fn record_audit(&self, row: NewAuditRow) -> Result<()> {

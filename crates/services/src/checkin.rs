@@ -219,6 +219,7 @@ impl App {
             // Nothing was written; dropping the transaction rolls it back.
             return Err(refusal(claims.ticket_id, claims.session_id, claims.version, current));
         };
+        self.audit_in(&tx).await?;
         tx.commit().await?;
         Ok(CheckInResult {
             result: CheckInOutcome::Admitted,

@@ -630,6 +630,7 @@ impl App {
                 ticket_ids,
                 pricing_scripts: row.scripts.clone(),
             };
+            self.audit_in(&tx).await?;
             // Last: the hot row stays locked only until the COMMIT below.
             let turn = self.stock_queue.turn(line_types(&lines)).await;
             if let Err(i) = claim(&tx, &lines, if paid { Claim::Sold } else { Claim::Held }, Some(hold_id)).await? {
@@ -746,6 +747,7 @@ impl App {
         }
         let o = order_row(&tx, id, false).await?;
         let v = view(&tx, o).await?;
+        self.audit_in(&tx).await?;
         self.commit_and_publish(tx).await?;
         Ok((v, true))
     }

@@ -96,6 +96,29 @@ pub async fn append(db: &impl ConnectionTrait, chain: Chain, rows: &[NewAuditRow
         return Ok(());
     }
     let table = chain.table();
+    const COLUMNS: &str = "id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at";
+    if let [r] = rows {
+        // A lone row (a request's own, written in its change's transaction)
+        // travels as plain parameters: no JSON to build and take apart.
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("INSERT INTO {table} ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+            [
+                Uuid::now_v7().into(),
+                r.tenant_id.into(),
+                r.actor_id.into(),
+                r.actor_role.clone().into(),
+                r.action.clone().into(),
+                r.resource.clone().into(),
+                r.request_id.clone().into(),
+                r.ip.clone().into(),
+                r.status.into(),
+                r.created_at.into(),
+            ],
+        ))
+        .await?;
+        return Ok(());
+    }
     // One JSON parameter rather than one array per column: nullable columns
     // (actor, role, ip) cannot travel as arrays with NULL elements here.
     let json: Vec<serde_json::Value> = rows
@@ -118,8 +141,7 @@ pub async fn append(db: &impl ConnectionTrait, chain: Chain, rows: &[NewAuditRow
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!(
-            "INSERT INTO {table} (id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at) \
-             SELECT id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at \
+            "INSERT INTO {table} ({COLUMNS}) SELECT {COLUMNS} \
              FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, tenant_id uuid, actor_id uuid, \
              actor_role text, action text, resource text, request_id text, ip text, status int, created_at timestamptz)) \
              WITH ORDINALITY AS r(id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at, n) \

@@ -59,15 +59,28 @@ pub struct TenantTx {
     tenant_id: Uuid,
     /// Stock changes to announce once (and only if) the transaction commits.
     notes: std::sync::Mutex<Vec<crate::StockNote>>,
+    /// Run once (and only if) the transaction commits.
+    on_commit: std::sync::Mutex<Vec<Box<dyn FnOnce() + Send>>>,
 }
 
 impl TenantTx {
+    fn new(tx: DatabaseTransaction, tenant_id: Uuid) -> Self {
+        Self { tx, tenant_id, notes: Default::default(), on_commit: Default::default() }
+    }
+
     pub fn tenant_id(&self) -> Uuid {
         self.tenant_id
     }
 
     pub async fn commit(self) -> Result<()> {
-        Ok(self.tx.commit().await?)
+        self.commit_notes().await.map(drop)
+    }
+
+    /// Runs `f` after the transaction commits; never if it rolls back.
+    pub fn on_commit(&self, f: impl FnOnce() + Send + 'static) {
+        if let Ok(mut v) = self.on_commit.lock() {
+            v.push(Box::new(f));
+        }
     }
 
     /// Records a stock change for the realtime feed.
@@ -81,7 +94,11 @@ impl TenantTx {
     /// transaction (dropped without commit) announces nothing.
     pub async fn commit_notes(self) -> Result<Vec<crate::StockNote>> {
         let notes = self.notes.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        let hooks = self.on_commit.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
         self.tx.commit().await?;
+        for f in hooks {
+            f();
+        }
         Ok(notes)
     }
 }
@@ -155,7 +172,7 @@ impl Store {
         self.counters.tenant_txs.fetch_add(1, Ordering::Relaxed);
         let tx = self.db.begin().await?;
         tx.execute_unprepared(&format!("SET LOCAL search_path TO {}, public", schema_name(tenant_id))).await?;
-        Ok(TenantTx { tx, tenant_id, notes: Default::default() })
+        Ok(TenantTx::new(tx, tenant_id))
     }
 
     pub async fn platform_tx(&self) -> Result<PlatformTx> {
@@ -204,7 +221,7 @@ impl Store {
         tx.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await?;
         tx.execute_unprepared(&format!("SET LOCAL search_path TO {schema}, public")).await?;
         TenantMigrator::up(&tx, None).await?;
-        let (ttx, seeded) = seed(TenantTx { tx, tenant_id, notes: Default::default() }).await?;
+        let (ttx, seeded) = seed(TenantTx::new(tx, tenant_id)).await?;
         ttx.commit().await?;
         Ok((tenant, seeded))
     }

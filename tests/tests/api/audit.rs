@@ -132,3 +132,110 @@ async fn audit_rows_written_at_once_land_in_their_own_chains_and_a_broken_chain_
     // The writer recovered: a later row is written.
     t.app.record_audit(row(Some(a.id), 99)).await.unwrap();
 }
+
+/// One value of a query, as JSON text.
+async fn scalar(t: &TestApp, sql: &str) -> serde_json::Value {
+    use sea_orm::ConnectionTrait;
+    let sql = format!("SELECT to_jsonb(x.v)::text AS j FROM ({sql}) AS x(v)");
+    let r = t
+        .app
+        .store
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql))
+        .await
+        .unwrap()
+        .unwrap();
+    serde_json::from_str(&r.try_get::<String>("", "j").unwrap()).unwrap()
+}
+
+/// A purchase and a scan write their audit rows in their own transactions:
+/// one transaction per request, the row shares the change's transaction id,
+/// and a row that cannot be written takes its change down with it. Requests
+/// that change nothing (a replay, a refused scan) still get their row, with
+/// the status they were answered.
+#[tokio::test]
+async fn a_buy_and_a_scan_commit_their_audit_rows_with_their_change() {
+    let t = spawn_app().await;
+    let s = crate::ticketing::show(&t, "acme", 100).await;
+    let ga = s.section(&t, "General", 0, 50, json!({})).await;
+    let (_, ana) = t.user(&s.t, "attendee", "ana").await;
+    let (_, door) = t.user(&s.t, "staff", "door").await;
+    let schema = taquilla_store::schema_name(s.t.id);
+    let buy_path = format!("/api/v1/events/{}/tickets", s.event_id);
+    let buy = |key: &'static str| {
+        let body = json!({"session_id": s.session_id, "ticket_type_id": ga["id"], "quantity": 1});
+        let (t, s, ana, path) = (&t, &s, &ana, &buy_path);
+        async move {
+            let key = [("Idempotency-Key", key)];
+            t.call_with_headers(reqwest::Method::POST, Some(&s.t), Some(ana), path, Some(body), &key).await
+        }
+    };
+    let scan = |token: String| t.post(&s.t, Some(&door), "/api/v1/checkin", json!({"token": token, "gate": "North"}));
+    let token_of = |order: serde_json::Value| {
+        let ticket = order["ticket_ids"][0].as_str().unwrap().to_owned();
+        let (t, s, ana) = (&t, &s, &ana);
+        async move { t.get(&s.t, Some(ana), &format!("/api/v1/tickets/{ticket}")).await.ok(200)["token"].clone() }
+    };
+    let xmin_matches = |table: &str, id: &str, action: &str, status: u16| {
+        format!(
+            "SELECT (SELECT xmin::text FROM {schema}.{table} WHERE id = '{id}') = \
+             (SELECT xmin::text FROM {schema}.audit_log WHERE action = '{action}' AND status = {status})"
+        )
+    };
+
+    // Warm the caches a first request fills (signing key, scripts).
+    let first = buy("warm").await.ok(201);
+    scan(token_of(first).await.as_str().unwrap().to_owned()).await.ok(200);
+    t.sql(&format!("DELETE FROM {schema}.audit_log")).await;
+
+    let before = t.app.store.stats();
+    let order = buy("k-1").await.ok(201);
+    let bought = t.app.store.stats() - before;
+    assert_eq!(bought.tenant_txs, 1, "the order and its audit row in one transaction: {bought:?}");
+    let oid = order["id"].as_str().unwrap().to_owned();
+    let pattern = "POST /api/v1/events/{id}/tickets";
+    assert_eq!(scalar(&t, &xmin_matches("orders", &oid, pattern, 201)).await, true);
+    assert_eq!(buy("k-1").await.ok(200)["id"], order["id"], "a replay");
+
+    let token = token_of(order).await.as_str().unwrap().to_owned();
+    let before = t.app.store.stats();
+    scan(token.clone()).await.ok(200);
+    let admitted = t.app.store.stats() - before;
+    let before = t.app.store.stats();
+    scan(token.clone()).await.problem(409, "already_used");
+    let refused = t.app.store.stats() - before;
+    assert_eq!((admitted.tenant_txs, refused.tenant_txs), (1, 2), "a refusal's row needs a transaction of its own");
+    let ticket = scalar(&t, &format!("SELECT id FROM {schema}.tickets WHERE order_id = '{oid}'")).await;
+    let ticket = ticket.as_str().unwrap();
+    assert_eq!(scalar(&t, &xmin_matches("tickets", ticket, "POST /api/v1/checkin", 200)).await, true);
+
+    // Every request has exactly one row, with what it was answered.
+    let rows = scalar(
+        &t,
+        &format!("SELECT jsonb_agg(jsonb_build_array(action, status) ORDER BY seq) FROM {schema}.audit_log"),
+    )
+    .await;
+    assert_eq!(
+        rows,
+        json!([[pattern, 201], [pattern, 200], ["POST /api/v1/checkin", 200], ["POST /api/v1/checkin", 409]])
+    );
+
+    // The log refuses rows: the change is refused with them.
+    let spare = token_of(buy("k-2").await.ok(201)).await.as_str().unwrap().to_owned();
+    t.sql(&format!(
+        "CREATE FUNCTION {schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no'; END $$; \
+         CREATE TRIGGER refuse BEFORE INSERT ON {schema}.audit_log FOR EACH ROW EXECUTE FUNCTION {schema}.refuse()"
+    ))
+    .await;
+    let tickets = t.count(&s.t, "tickets").await;
+    buy("k-3").await.problem(500, "internal");
+    assert_eq!(t.count(&s.t, "tickets").await, tickets, "no order without its audit row");
+    scan(spare.clone()).await.problem(500, "internal");
+    let active = format!("SELECT count(*) FROM {schema}.tickets WHERE status = 'active'");
+    assert_eq!(scalar(&t, &active).await, 1, "no admission without its audit row");
+
+    t.sql(&format!("DROP TRIGGER refuse ON {schema}.audit_log")).await;
+    scan(spare).await.ok(200);
+    buy("k-3").await.ok(201);
+    assert!(t.app.verify_audit(Some(s.t.id)).await.unwrap().ok);
+}

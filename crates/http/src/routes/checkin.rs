@@ -1,6 +1,7 @@
 //! The door: the tenant's public key for offline verification, scanning
 //! tickets in, and the check-in counts of a session.
 
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
 use taquilla_services::checkin::{
     AdmittedTicket, CheckInInput, CheckInOutcome, CheckInResult, CheckInStats, GateStats, TicketTypeStats,
@@ -31,7 +32,8 @@ pub async fn public_key(app: web::Data<App>, Tenant(tenant): Tenant) -> ApiResul
         (status = 422, body = Problem, description = "`invalid_ticket` or `validation_failed`")))]
 #[post("/checkin")]
 pub async fn check_in(app: web::Data<App>, a: Authed, Json(b): Json<CheckInInput>) -> ApiResult<HttpResponse> {
-    let r = app.check_in(&a.actor, a.tenant.id, &b.token, Some(b.gate), b.session_id).await?;
+    let r =
+        a.audited(StatusCode::OK, app.check_in(&a.actor, a.tenant.id, &b.token, Some(b.gate), b.session_id)).await?;
     Ok(HttpResponse::Ok().json(r))
 }
 

@@ -1,3 +1,4 @@
+use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use taquilla_core::settings::TenantSettings;
@@ -68,7 +69,8 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let key = idempotency_key(&req)?;
     let settings = TenantSettings::from_json(&a.tenant.settings);
-    let (order, created) = app.place_order(&a.actor, a.tenant.id, &settings, b, key).await?;
+    let (order, created) =
+        a.audited(StatusCode::CREATED, app.place_order(&a.actor, a.tenant.id, &settings, b, key)).await?;
     Ok(placed(order, created))
 }
 
@@ -119,6 +121,8 @@ pub async fn buy(
     let key = idempotency_key(&req)?;
     let settings = TenantSettings::from_json(&a.tenant.settings);
     let item = ItemInput { ticket_type_id: b.ticket_type_id, quantity: b.quantity, seat_ids: b.seat_ids };
-    let (order, created) = app.buy_tickets(&a.actor, a.tenant.id, &settings, (*id, b.session_id), item, key).await?;
+    let (order, created) = a
+        .audited(StatusCode::CREATED, app.buy_tickets(&a.actor, a.tenant.id, &settings, (*id, b.session_id), item, key))
+        .await?;
     Ok(placed(order, created))
 }
