@@ -12,6 +12,9 @@ use taquilla_store::Store;
 
 mod demo;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "taquilla", version, about = "Multitenant ticketing platform")]
 struct Cli {
