@@ -138,7 +138,7 @@ tokio::task_local! {
 }
 
 /// Runs `call` with the request's audit row handed over. A service that
-/// supports it ([`App::audit_in`]) writes the row in the transaction of its
+/// supports it ([`App::audit_param`]) writes the row in the transaction of its
 /// change, so the change and its row commit together: no change without
 /// its row, and one commit per request instead of two. Returns the call's
 /// output and whether the row was committed that way; if not (the service
@@ -151,25 +151,25 @@ pub async fn within<F: Future>(row: NewAuditRow, call: F) -> (F::Output, bool) {
 }
 
 impl App {
-    /// Writes the audit row handed over by [`within`], if any and if it
-    /// belongs to this transaction's tenant, in `tx`. Call it once the
-    /// change is certain and before any hot row is locked (the INSERT takes
-    /// no lock anyone waits for). A retried transaction writes it again;
-    /// once one has committed, later ones skip it.
-    pub(crate) async fn audit_in(&self, tx: &TenantTx) -> Result<()> {
+    /// The audit row handed over by [`within`], if any and if it belongs to
+    /// this transaction's tenant, as the parameter of a statement of the
+    /// change that writes it (`taquilla_store::audit::insert_cte`; null:
+    /// nothing to write). Once `tx` commits, the row counts as written; a
+    /// retried transaction writes it again, and after one has committed
+    /// later ones skip it.
+    pub(crate) fn audit_param(&self, tx: &TenantTx) -> sea_orm::Value {
         let tenant_id = tx.tenant_id();
         let handed = HANDED.try_with(|h| {
             (h.row.tenant_id == Some(tenant_id) && !h.committed.load(Ordering::Acquire))
-                .then(|| (h.row.clone(), h.committed.clone()))
+                .then(|| (audit::row_param(Some(&h.row)), h.committed.clone()))
         });
-        let Ok(Some((row, committed))) = handed else { return Ok(()) };
-        audit::append(&**tx, Chain::Tenant, std::slice::from_ref(&row)).await?;
+        let Ok(Some((param, committed))) = handed else { return audit::row_param(None) };
         let dirty = self.audit_dirty.clone();
         tx.on_commit(move || {
             committed.store(true, Ordering::Release);
             dirty.mark(Some(tenant_id));
         });
-        Ok(())
+        param
     }
 
     /// Appends to the tenant's chain, or the platform's when `tenant_id` is

@@ -3,6 +3,8 @@
 //! of simultaneous scans of one ticket exactly one admits. A scan that
 //! admits nobody changes nothing and says why.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{DbBackend, FromQueryResult, Statement};
 use serde::{Deserialize, Serialize};
@@ -109,21 +111,28 @@ struct Admitted {
 }
 
 /// The one statement that admits: it changes a row only if the ticket is
-/// still active and of the token's version and session.
-/// Admits the ticket and writes its `ticket.checked_in` event in one
-/// statement (one round trip: a scan is the door's hot path).
-const ADMIT: &str = "WITH u AS ( \
-       UPDATE tickets SET status = 'used', checked_in_at = now(), checked_in_by = $4, gate = $5, updated_at = now() \
-       WHERE id = $1 AND version = $2 AND session_id = $3 AND status = 'active' \
-       RETURNING id, session_id, ticket_type_id, seat_id, owner_id, checked_in_at, gate), \
-     e AS (INSERT INTO outbox (id, event_type, aggregate_id, payload) \
-       SELECT $6, 'ticket.checked_in', u.id, jsonb_build_object('ticket_id', u.id, 'session_id', u.session_id, \
-         'ticket_type_id', u.ticket_type_id, 'owner_id', u.owner_id, 'checked_in_at', u.checked_in_at, \
-         'checked_in_by', $4::uuid, 'gate', u.gate) FROM u) \
-     SELECT u.id, u.session_id, u.ticket_type_id, tt.name AS ticket_type, st.label AS seat_label, u.owner_id, \
-       us.display_name AS owner_name, u.checked_in_at, u.gate \
-     FROM u JOIN ticket_types tt ON tt.id = u.ticket_type_id JOIN users us ON us.id = u.owner_id \
-     LEFT JOIN seats st ON st.id = u.seat_id";
+/// still active and of the token's version and session, and writes its
+/// `ticket.checked_in` event and the request's audit row (`$7`) with it
+/// (one round trip: a scan is the door's hot path). A scan that admits
+/// nobody is rolled back, its audit row with it.
+static ADMIT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH u AS ( \
+           UPDATE tickets SET status = 'used', checked_in_at = now(), checked_in_by = $4, gate = $5, updated_at = now() \
+           WHERE id = $1 AND version = $2 AND session_id = $3 AND status = 'active' \
+           RETURNING id, session_id, ticket_type_id, seat_id, owner_id, checked_in_at, gate), \
+         e AS (INSERT INTO outbox (id, event_type, aggregate_id, payload) \
+           SELECT $6, 'ticket.checked_in', u.id, jsonb_build_object('ticket_id', u.id, 'session_id', u.session_id, \
+             'ticket_type_id', u.ticket_type_id, 'owner_id', u.owner_id, 'checked_in_at', u.checked_in_at, \
+             'checked_in_by', $4::uuid, 'gate', u.gate) FROM u), \
+         {} \
+         SELECT u.id, u.session_id, u.ticket_type_id, tt.name AS ticket_type, st.label AS seat_label, u.owner_id, \
+           us.display_name AS owner_name, u.checked_in_at, u.gate \
+         FROM u JOIN ticket_types tt ON tt.id = u.ticket_type_id JOIN users us ON us.id = u.owner_id \
+         LEFT JOIN seats st ON st.id = u.seat_id",
+        taquilla_store::audit::insert_cte("a", 7)
+    )
+});
 
 /// A ticket's state, read when a scan admitted nobody, to say why.
 #[derive(FromQueryResult)]
@@ -194,7 +203,7 @@ impl App {
         let tx = self.store.tenant_tx(tenant_id).await?;
         let admitted = Admitted::find_by_statement(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            ADMIT,
+            ADMIT.as_str(),
             [
                 claims.ticket_id.into(),
                 i64::from(claims.version).into(),
@@ -202,6 +211,7 @@ impl App {
                 actor.user_id.into(),
                 gate.clone().into(),
                 Uuid::now_v7().into(),
+                self.audit_param(&tx),
             ],
         ))
         .one(&*tx)
@@ -219,7 +229,6 @@ impl App {
             // Nothing was written; dropping the transaction rolls it back.
             return Err(refusal(claims.ticket_id, claims.session_id, claims.version, current));
         };
-        self.audit_in(&tx).await?;
         tx.commit().await?;
         Ok(CheckInResult {
             result: CheckInOutcome::Admitted,

@@ -8,6 +8,7 @@
 //! can be. A failed claim rolls everything back.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement};
@@ -250,7 +251,39 @@ pub(crate) async fn may_handle(tx: &TenantTx, actor: &Actor, o: &OrderRow) -> Re
 /// statement; an order with a coupon that has no use limit also gets its
 /// redemption row there (no lock, see `coupons::redeem`). Answers whether
 /// that happened: a coupon with a limit is redeemed by `coupons::redeem`.
-async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Result<bool> {
+/// Writes an order with its items, its `order.created` event, the coupon's
+/// redemption when it has no limits to check (else `coupons::redeem` does),
+/// the request's audit row (`$25`, see `App::audit_param`) and, with
+/// `new_hold`, the direct path's hold (already `converted`) and its items:
+/// one statement.
+static INSERT_ORDER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH h AS (INSERT INTO holds (id, user_id, session_id, status, expires_at) \
+                SELECT $9, $2, $3, 'converted', $24 WHERE $24::timestamptz IS NOT NULL RETURNING id), \
+          hi AS (INSERT INTO hold_items (hold_id, ticket_type_id, quantity, seat_id) \
+                SELECT h.id, t, q, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid) \
+                FROM h, unnest($14::uuid[], $15::uuid[], $16::int[]) AS u(t, s, q)), \
+          o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
+                hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at, discount_minor, coupon_id, \
+                pricing_scripts) \
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $21, $22, $23) RETURNING id), \
+          i AS (INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor, base_price_minor) \
+                SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p, b \
+                FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[], $20::bigint[]) AS u(t, s, q, p, b)), \
+          r AS (INSERT INTO coupon_redemptions (order_id, coupon_id, user_id, discount_minor) \
+                SELECT (SELECT id FROM o), c.id, $2, $21 FROM coupons c \
+                WHERE c.id = $22 AND c.active AND c.deleted_at IS NULL \
+                  AND c.max_uses IS NULL AND c.max_uses_per_user IS NULL RETURNING 1), \
+          {} \
+         INSERT INTO outbox (id, event_type, aggregate_id, payload) \
+         SELECT $19, 'order.created', id, jsonb_build_object('order_id', id, 'user_id', $2::uuid, \
+                'session_id', $3::uuid, 'status', $4::text, 'total_minor', $5::bigint, 'currency', $6::text) FROM o \
+         RETURNING (SELECT count(*) FROM r) AS redeemed",
+        taquilla_store::audit::insert_cte("a", 25)
+    )
+});
+
+async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line], audit: sea_orm::Value) -> Result<bool> {
     let (mut tts, mut seats, mut qs): (Vec<Uuid>, Vec<Uuid>, Vec<i32>) = (vec![], vec![], vec![]);
     let (mut prices, mut bases): (Vec<i64>, Vec<i64>) = (vec![], vec![]);
     for (l, q) in lines.iter().zip(&o.quote.lines) {
@@ -270,70 +303,52 @@ async fn insert_order(tx: &TenantTx, o: &NewOrderRow<'_>, lines: &[Line]) -> Res
             }
         }
     }
-    // `new_hold`: the direct path's hold (already `converted`) and its
-    // items are written by this statement too.
     let row = tx
         .query_one_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "WITH h AS (INSERT INTO holds (id, user_id, session_id, status, expires_at) \
-                    SELECT $9, $2, $3, 'converted', $24 WHERE $24::timestamptz IS NOT NULL RETURNING id), \
-              hi AS (INSERT INTO hold_items (hold_id, ticket_type_id, quantity, seat_id) \
-                    SELECT h.id, t, q, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid) \
-                    FROM h, unnest($14::uuid[], $15::uuid[], $16::int[]) AS u(t, s, q)), \
-              o AS (INSERT INTO orders (id, user_id, session_id, status, total_minor, currency, provider, payment_ref, \
-                    hold_id, idempotency_key, request_hash, expires_at, paid_at, created_at, discount_minor, coupon_id, \
-                    pricing_scripts) \
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $21, $22, $23) RETURNING id), \
-              i AS (INSERT INTO order_items (order_id, ticket_type_id, seat_id, quantity, unit_price_minor, base_price_minor) \
-                    SELECT (SELECT id FROM o), t, NULLIF(s, '00000000-0000-0000-0000-000000000000'::uuid), q, p, b \
-                    FROM unnest($14::uuid[], $15::uuid[], $16::int[], $17::bigint[], $20::bigint[]) AS u(t, s, q, p, b)), \
-              r AS (INSERT INTO coupon_redemptions (order_id, coupon_id, user_id, discount_minor) \
-                    SELECT (SELECT id FROM o), c.id, $2, $21 FROM coupons c \
-                    WHERE c.id = $22 AND c.active AND c.deleted_at IS NULL \
-                      AND c.max_uses IS NULL AND c.max_uses_per_user IS NULL RETURNING 1) \
-         INSERT INTO outbox (id, event_type, aggregate_id, payload) \
-         SELECT $19, 'order.created', id, jsonb_build_object('order_id', id, 'user_id', $2::uuid, \
-                'session_id', $3::uuid, 'status', $4::text, 'total_minor', $5::bigint, 'currency', $6::text) FROM o \
-         RETURNING (SELECT count(*) FROM r) AS redeemed",
-        [
-            o.id.into(),
-            o.user_id.into(),
-            o.session_id.into(),
-            o.status.into(),
-            o.total_minor.into(),
-            o.currency.into(),
-            o.provider.into(),
-            o.payment_ref.map(str::to_owned).into(),
-            o.hold_id.into(),
-            o.idempotency_key.map(str::to_owned).into(),
-            o.request_hash.map(str::to_owned).into(),
-            o.expires_at.into(),
-            o.paid_at.into(),
-            tts.into(),
-            seats.into(),
-            qs.into(),
-            prices.into(),
-            o.created_at.into(),
-            Uuid::now_v7().into(),
-            bases.into(),
-            o.quote.discount_minor.into(),
-            o.coupon_id.into(),
-            Some(o.scripts.as_slice())
-                .filter(|s| !s.is_empty())
-                .map(serde_json::to_value)
-                .transpose()
-                .map_err(Error::internal)?
-                .into(),
-            o.new_hold.into(),
-        ],
-    ))
-    .await
-    .map_err(|e| match taquilla_store::pg_code(&e).as_deref() {
-        // A request with the same Idempotency-Key got there first (now, or
-        // earlier: the key is not looked up before, see `order_direct`).
-        Some(taquilla_store::UNIQUE_VIOLATION) => Error::conflict("idempotency_race", "a request with this Idempotency-Key is being processed"),
-        _ => Error::from(e),
-    })?;
+            DbBackend::Postgres,
+            INSERT_ORDER.as_str(),
+            [
+                o.id.into(),
+                o.user_id.into(),
+                o.session_id.into(),
+                o.status.into(),
+                o.total_minor.into(),
+                o.currency.into(),
+                o.provider.into(),
+                o.payment_ref.map(str::to_owned).into(),
+                o.hold_id.into(),
+                o.idempotency_key.map(str::to_owned).into(),
+                o.request_hash.map(str::to_owned).into(),
+                o.expires_at.into(),
+                o.paid_at.into(),
+                tts.into(),
+                seats.into(),
+                qs.into(),
+                prices.into(),
+                o.created_at.into(),
+                Uuid::now_v7().into(),
+                bases.into(),
+                o.quote.discount_minor.into(),
+                o.coupon_id.into(),
+                Some(o.scripts.as_slice())
+                    .filter(|s| !s.is_empty())
+                    .map(serde_json::to_value)
+                    .transpose()
+                    .map_err(Error::internal)?
+                    .into(),
+                o.new_hold.into(),
+                audit,
+            ],
+        ))
+        .await
+        .map_err(|e| match taquilla_store::pg_code(&e).as_deref() {
+            // A request with the same Idempotency-Key got there first (now, or
+            // earlier: the key is not looked up before, see `order_direct`).
+            Some(taquilla_store::UNIQUE_VIOLATION) => {
+                Error::conflict("idempotency_race", "a request with this Idempotency-Key is being processed")
+            }
+            _ => Error::from(e),
+        })?;
     Ok(row.map(|r| r.try_get::<i64>("", "redeemed")).transpose()?.unwrap_or(0) == 1)
 }
 
@@ -603,7 +618,7 @@ impl App {
                 coupon_id: priced.coupon_id,
                 scripts: priced.scripts,
             };
-            let redeemed = insert_order(&tx, &row, &lines).await?;
+            let redeemed = insert_order(&tx, &row, &lines, self.audit_param(&tx)).await?;
             if let Some(c) = priced.coupon_id.filter(|_| !redeemed) {
                 crate::coupons::redeem(&tx, c, id, actor.user_id, priced.quote.discount_minor).await?;
             }
@@ -630,7 +645,6 @@ impl App {
                 ticket_ids,
                 pricing_scripts: row.scripts.clone(),
             };
-            self.audit_in(&tx).await?;
             // Last: the hot row stays locked only until the COMMIT below.
             let turn = self.stock_queue.turn(line_types(&lines)).await;
             if let Err(i) = claim(&tx, &lines, if paid { Claim::Sold } else { Claim::Held }, Some(hold_id)).await? {
@@ -737,7 +751,7 @@ impl App {
             coupon_id: priced.coupon_id,
             scripts: priced.scripts,
         };
-        let redeemed = insert_order(&tx, &row, &lines).await?;
+        let redeemed = insert_order(&tx, &row, &lines, self.audit_param(&tx)).await?;
         if let Some(c) = priced.coupon_id.filter(|_| !redeemed) {
             crate::coupons::redeem(&tx, c, id, actor.user_id, priced.quote.discount_minor).await?;
         }
@@ -747,7 +761,6 @@ impl App {
         }
         let o = order_row(&tx, id, false).await?;
         let v = view(&tx, o).await?;
-        self.audit_in(&tx).await?;
         self.commit_and_publish(tx).await?;
         Ok((v, true))
     }

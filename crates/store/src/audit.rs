@@ -89,6 +89,27 @@ fn compute_hash(prev: &str, r: &NewAuditRow, id: Uuid) -> String {
     hex::encode(Sha256::digest(fields.join("\u{1f}").as_bytes()))
 }
 
+/// The columns a new row is written with (`seq` and the seal come later).
+const COLUMNS: &str = "id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at";
+
+/// One row as the JSON object the inserts below take apart. JSON rather
+/// than one array per column: nullable columns (actor, role, ip) cannot
+/// travel as arrays with NULL elements here.
+fn row_json(r: &NewAuditRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": Uuid::now_v7(),
+        "tenant_id": r.tenant_id,
+        "actor_id": r.actor_id,
+        "actor_role": r.actor_role,
+        "action": r.action,
+        "resource": r.resource,
+        "request_id": r.request_id,
+        "ip": r.ip,
+        "status": r.status,
+        "created_at": r.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+    })
+}
+
 /// Appends rows of one chain, unsealed, in their order, with one
 /// statement. `db` must be scoped to the chain's schema.
 pub async fn append(db: &impl ConnectionTrait, chain: Chain, rows: &[NewAuditRow]) -> Result<()> {
@@ -96,48 +117,7 @@ pub async fn append(db: &impl ConnectionTrait, chain: Chain, rows: &[NewAuditRow
         return Ok(());
     }
     let table = chain.table();
-    const COLUMNS: &str = "id, tenant_id, actor_id, actor_role, action, resource, request_id, ip, status, created_at";
-    if let [r] = rows {
-        // A lone row (a request's own, written in its change's transaction)
-        // travels as plain parameters: no JSON to build and take apart.
-        db.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            format!("INSERT INTO {table} ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
-            [
-                Uuid::now_v7().into(),
-                r.tenant_id.into(),
-                r.actor_id.into(),
-                r.actor_role.clone().into(),
-                r.action.clone().into(),
-                r.resource.clone().into(),
-                r.request_id.clone().into(),
-                r.ip.clone().into(),
-                r.status.into(),
-                r.created_at.into(),
-            ],
-        ))
-        .await?;
-        return Ok(());
-    }
-    // One JSON parameter rather than one array per column: nullable columns
-    // (actor, role, ip) cannot travel as arrays with NULL elements here.
-    let json: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "id": Uuid::now_v7(),
-                "tenant_id": r.tenant_id,
-                "actor_id": r.actor_id,
-                "actor_role": r.actor_role,
-                "action": r.action,
-                "resource": r.resource,
-                "request_id": r.request_id,
-                "ip": r.ip,
-                "status": r.status,
-                "created_at": r.created_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-            })
-        })
-        .collect();
+    let json: Vec<serde_json::Value> = rows.iter().map(row_json).collect();
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         format!(
@@ -151,6 +131,21 @@ pub async fn append(db: &impl ConnectionTrait, chain: Chain, rows: &[NewAuditRow
     ))
     .await?;
     Ok(())
+}
+
+/// `name AS (INSERT …)`: a CTE that writes the row in parameter `$param`
+/// ([`row_param`]; SQL null writes nothing) into the tenant's `audit_log`,
+/// so that a change writes its request's row in its own statement.
+pub fn insert_cte(name: &str, param: usize) -> String {
+    format!(
+        "{name} AS (INSERT INTO audit_log ({COLUMNS}) SELECT {COLUMNS} \
+         FROM jsonb_populate_record(NULL::audit_log, ${param}::jsonb) WHERE ${param}::jsonb IS NOT NULL)"
+    )
+}
+
+/// The parameter of [`insert_cte`].
+pub fn row_param(row: Option<&NewAuditRow>) -> sea_orm::Value {
+    row.map(row_json).into()
 }
 
 fn fields(r: &AuditRow) -> NewAuditRow {
