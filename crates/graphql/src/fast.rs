@@ -11,10 +11,13 @@
 
 use std::borrow::Cow;
 
+use async_graphql::connection::{Edge, EmptyFields};
 use async_graphql::indexmap::IndexMap;
-use async_graphql::parser::types::{Field, Selection};
+use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
-use async_graphql::{ContextSelectionSet, OutputType, Positioned, ServerResult, Value};
+use async_graphql::{ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value};
+
+use crate::connection::Conn;
 
 /// An object's leaf fields by their GraphQL names.
 pub trait Leaves {
@@ -27,25 +30,43 @@ pub trait Leaves {
 #[derive(Clone)]
 pub struct Fast<T>(pub T);
 
-/// The object's value when `selection` holds only plain leaves.
-fn direct(selection: &ContextSelectionSet<'_>, typename: &str, leaves: &impl Leaves) -> Option<Value> {
-    let set = &selection.item.node;
-    let mut map = IndexMap::with_capacity(set.items.len());
+/// The field of a selection item, when it is a plain one: no arguments or
+/// directives (fragments are not fields). Its response key comes with it.
+fn plain_field(item: &Positioned<Selection>) -> Option<(&Name, &Field)> {
+    let Selection::Field(f) = &item.node else { return None };
+    let f = &f.node;
+    if !f.arguments.is_empty() || !f.directives.is_empty() {
+        return None;
+    }
+    Some((f.alias.as_ref().map_or(&f.name.node, |a| &a.node), f))
+}
+
+/// Response keys and field names of a selection of plain leaves, or `None`
+/// when it holds anything else. Worked out once per selection, then used
+/// for every object of a list.
+fn leaf_plan(set: &SelectionSet) -> Option<Vec<(&Name, &str)>> {
+    let mut plan: Vec<(&Name, &str)> = Vec::with_capacity(set.items.len());
     for item in &set.items {
-        let Selection::Field(f) = &item.node else { return None };
-        let f = &f.node;
-        if !f.arguments.is_empty() || !f.directives.is_empty() || !f.selection_set.node.items.is_empty() {
+        let (key, f) = plain_field(item)?;
+        if !f.selection_set.node.items.is_empty() || plan.iter().any(|(k, _)| *k == key) {
+            // A sub-selection, or the same key twice (field merging is the
+            // executor's business).
             return None;
         }
-        let value = match f.name.node.as_str() {
+        plan.push((key, f.name.node.as_str()));
+    }
+    Some(plan)
+}
+
+/// The object `plan` selects from `leaves`; `None` if one is not a leaf.
+fn build(plan: &[(&Name, &str)], typename: &str, leaves: &impl Leaves) -> Option<Value> {
+    let mut map = IndexMap::with_capacity(plan.len());
+    for (key, name) in plan {
+        let value = match *name {
             "__typename" => Value::String(typename.to_owned()),
             name => leaves.leaf(name)?,
         };
-        let key = f.alias.as_ref().map_or(&f.name.node, |a| &a.node).clone();
-        if map.insert(key, value).is_some() {
-            // The same key twice: field merging is the executor's business.
-            return None;
-        }
+        map.insert((*key).clone(), value);
     }
     Some(Value::Object(map))
 }
@@ -60,7 +81,113 @@ impl<T: OutputType + Leaves> OutputType for Fast<T> {
     }
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
-        match direct(ctx, &T::type_name(), &self.0) {
+        let direct = leaf_plan(&ctx.item.node).and_then(|plan| build(&plan, &T::type_name(), &self.0));
+        match direct {
+            Some(v) => Ok(v),
+            None => self.0.resolve(ctx, field).await,
+        }
+    }
+}
+
+/// A connection of `Fast<T>` with the same shortcut one level up: when the
+/// connection is asked for `totalCount`, `pageInfo`, `edges { cursor node }`
+/// and `nodes`, with plain leaves all the way down, the whole page is built
+/// directly, the node selection worked out once for all its edges. Anything
+/// else goes through the executor, as for `Conn<Fast<T>>`.
+pub struct FastConn<T: OutputType + Leaves>(pub Conn<Fast<T>>);
+
+impl<T: OutputType + Leaves> FastConn<T> {
+    fn direct(&self, set: &SelectionSet) -> Option<Value> {
+        let conn = &self.0;
+        let node_type = T::type_name();
+        let mut map = IndexMap::with_capacity(set.items.len());
+        for item in &set.items {
+            let (key, f) = plain_field(item)?;
+            let sub = &f.selection_set.node;
+            let value = match (f.name.node.as_str(), sub.items.is_empty()) {
+                ("__typename", true) => Value::String(<Conn<Fast<T>> as OutputType>::type_name().into_owned()),
+                ("totalCount", true) => conn.additional_fields.total_count.to_value(),
+                ("pageInfo", false) => {
+                    let cursor =
+                        |e: Option<&Edge<String, Fast<T>, EmptyFields>>| e.map(|e| e.cursor.clone()).to_value();
+                    let mut page = IndexMap::with_capacity(sub.items.len());
+                    for (key, name) in leaf_plan(sub)? {
+                        let value = match name {
+                            "__typename" => Value::String("PageInfo".into()),
+                            "hasPreviousPage" => conn.has_previous_page.to_value(),
+                            "hasNextPage" => conn.has_next_page.to_value(),
+                            "startCursor" => cursor(conn.edges.first()),
+                            "endCursor" => cursor(conn.edges.last()),
+                            _ => return None,
+                        };
+                        page.insert(key.clone(), value);
+                    }
+                    Value::Object(page)
+                }
+                ("nodes", false) => {
+                    let plan = leaf_plan(sub)?;
+                    let nodes = conn.edges.iter().map(|e| build(&plan, &node_type, &e.node.0));
+                    Value::List(nodes.collect::<Option<_>>()?)
+                }
+                ("edges", false) => {
+                    let edge_type = <Edge<String, Fast<T>, EmptyFields> as OutputType>::type_name();
+                    let mut fields = Vec::with_capacity(sub.items.len());
+                    for item in &sub.items {
+                        let (key, f) = plain_field(item)?;
+                        let sub = &f.selection_set.node;
+                        let field = match (f.name.node.as_str(), sub.items.is_empty()) {
+                            ("__typename", true) => EdgeField::Typename,
+                            ("cursor", true) => EdgeField::Cursor,
+                            ("node", false) => EdgeField::Node(leaf_plan(sub)?),
+                            _ => return None,
+                        };
+                        if fields.iter().any(|(k, _)| *k == key) {
+                            return None;
+                        }
+                        fields.push((key, field));
+                    }
+                    let mut edges = Vec::with_capacity(conn.edges.len());
+                    for e in &conn.edges {
+                        let mut edge = IndexMap::with_capacity(fields.len());
+                        for (key, field) in &fields {
+                            let value = match field {
+                                EdgeField::Typename => Value::String(edge_type.clone().into_owned()),
+                                EdgeField::Cursor => Value::String(e.cursor.clone()),
+                                EdgeField::Node(plan) => build(plan, &node_type, &e.node.0)?,
+                            };
+                            edge.insert((*key).clone(), value);
+                        }
+                        edges.push(Value::Object(edge));
+                    }
+                    Value::List(edges)
+                }
+                _ => return None,
+            };
+            if map.insert(key.clone(), value).is_some() {
+                return None;
+            }
+        }
+        Some(Value::Object(map))
+    }
+}
+
+enum EdgeField<'a> {
+    Typename,
+    Cursor,
+    Node(Vec<(&'a Name, &'a str)>),
+}
+
+impl<T: OutputType + Leaves> OutputType for FastConn<T> {
+    fn type_name() -> Cow<'static, str> {
+        <Conn<Fast<T>> as OutputType>::type_name()
+    }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Conn::<Fast<T>>::create_type_info(registry)
+    }
+
+    async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
+        match self.direct(&ctx.item.node) {
             Some(v) => Ok(v),
             None => self.0.resolve(ctx, field).await,
         }
@@ -173,6 +300,21 @@ mod tests {
         async fn plain_ticket_type(&self) -> TicketType {
             ticket_type()
         }
+        async fn fast_conn(&self) -> FastConn<Event> {
+            FastConn(page(Fast))
+        }
+        /// The same type to the schema, through the executor (its nodes
+        /// take the leaf shortcut, checked above).
+        async fn plain_conn(&self) -> Conn<Fast<Event>> {
+            page(Fast)
+        }
+    }
+
+    /// Events 3 to 5 of 10: pages before and after.
+    fn page<U: OutputType>(map: impl Fn(Event) -> U) -> Conn<U> {
+        let events = (0..3u128).map(|i| Event { id: Uuid::from_u128(10 + i), title: format!("E{i}"), ..event() });
+        let req = taquilla_core::page::PageRequest::window(2, 3).unwrap();
+        crate::connection::connection(taquilla_core::page::Page::new(events.collect(), 10, req), req, map)
     }
 
     /// Every field of `type_name` in the SDL, with whether it is a leaf.
@@ -246,5 +388,52 @@ mod tests {
             assert_eq!(data["f"], data["p"], "{selection}");
             assert!(data["f"]["id"].is_string() || data["f"]["a"].is_string(), "{selection}: {data}");
         }
+    }
+
+    #[tokio::test]
+    async fn the_connection_shortcut_answers_what_the_executor_answers() {
+        let full = "{ __typename totalCount pageInfo { __typename hasPreviousPage hasNextPage startCursor endCursor } \
+                    edges { __typename cursor node { __typename id title startsAt status } } nodes { id imageUrl } }";
+        for (i, selection) in [
+            full,
+            "{ t: totalCount e: edges { c: cursor n: node { i: id x: title } } }",
+            "{ edges { node { id } } }",
+            "{ pageInfo { endCursor } }",
+            // Through the executor:
+            "{ edges { node { id ... on Event { title } } } }",
+            "{ edges { node { ...F } } }",
+            "{ edges { node { id } node { title } } }",
+            "{ totalCount @include(if: true) edges { cursor } }",
+            "{ pageInfo { ... on PageInfo { hasNextPage } } }",
+            "{ a: totalCount a: totalCount }",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let fragment = if selection.contains("...F") { " fragment F on Event { id title }" } else { "" };
+            let doc = async_graphql::parser::parse_query(format!("{{ x {selection} }}{fragment}")).unwrap();
+            let (_, op) = doc.operations.iter().next().unwrap();
+            let Selection::Field(x) = &op.node.selection_set.node.items[0].node else { panic!("{selection}") };
+            let shortcut = FastConn(page(Fast)).direct(&x.node.selection_set.node).is_some();
+            assert_eq!(shortcut, i < 4, "{selection}");
+
+            let schema = Schema::new(Q, EmptyMutation, EmptySubscription);
+            let q = format!("{{ f: fastConn {selection} p: plainConn {selection} }}{fragment}");
+            let r = schema.execute(q).await;
+            assert!(r.errors.is_empty(), "{selection}: {:?}", r.errors);
+            let data = r.data.into_json().unwrap_or_default();
+            assert_eq!(data["f"], data["p"], "{selection}");
+            assert!(data["f"].as_object().is_some_and(|o| !o.is_empty()), "{selection}: {data}");
+        }
+        let r = Schema::new(Q, EmptyMutation, EmptySubscription).execute(format!("{{ fastConn {full} }}")).await;
+        let data = r.data.into_json().unwrap_or_default();
+        let c = &data["fastConn"];
+        assert_eq!((c["__typename"].as_str(), c["totalCount"].as_i64()), (Some("EventConnection"), Some(10)));
+        assert_eq!(c["pageInfo"]["hasPreviousPage"], true);
+        assert_eq!(c["pageInfo"]["hasNextPage"], true);
+        assert_eq!(c["edges"][2]["node"]["title"], "E2");
+        assert_eq!(c["edges"][0]["__typename"], "EventEdge");
+        assert_eq!(c["pageInfo"]["endCursor"], c["edges"][2]["cursor"]);
+        assert_eq!(c["nodes"].as_array().map(Vec::len), Some(3));
     }
 }

@@ -12,6 +12,7 @@
 //!   order and stop at the first failure, whose `path` names it.
 
 use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::{
@@ -85,16 +86,24 @@ impl PersistedQueries {
 
 /// Parsed documents by their text, per process: partners and the
 /// storefront send the same few queries over and over, and parsing is a
-/// good part of a small request's cost.
+/// good part of a small request's cost. Also remembers which of them (with
+/// the operation named) ran once through full validation without any error
+/// and have no variables: validating such a document again against the
+/// same schema can only give the same answer, so [`crate::execute`] runs
+/// them on the schema that skips the rules (limits still apply).
 #[derive(Clone)]
-pub(crate) struct ParsedQueries(LruCacheStorage);
+pub(crate) struct ParsedQueries {
+    docs: LruCacheStorage,
+    validated: Arc<Mutex<HashSet<String>>>,
+    capacity: usize,
+}
 
 /// Longer documents are parsed every time (and not kept).
 const MAX_CACHED_QUERY: usize = 16 * 1024;
 
 impl ParsedQueries {
     pub(crate) fn new(capacity: usize) -> Self {
-        Self(LruCacheStorage::new(capacity))
+        Self { docs: LruCacheStorage::new(capacity), validated: Arc::default(), capacity }
     }
 
     /// Gives the request its parsed document, from the cache when it can.
@@ -102,13 +111,40 @@ impl ParsedQueries {
         if request.query.is_empty() || request.query.len() > MAX_CACHED_QUERY {
             return request.parsed_query().map(drop);
         }
-        if let Some(doc) = self.0.get(request.query.clone()).await {
+        if let Some(doc) = self.docs.get(request.query.clone()).await {
             request.set_parsed_query(doc);
             return Ok(());
         }
         let doc = request.parsed_query()?.clone();
-        self.0.set(request.query.clone(), doc).await;
+        self.docs.set(request.query.clone(), doc).await;
         Ok(())
+    }
+
+    /// The key of a request whose validation may be remembered: its
+    /// document has no variables (a variable's value could change the
+    /// outcome) and is short enough to be cached.
+    pub(crate) fn key(request: &mut Request) -> Option<String> {
+        let doc = request.parsed_query().ok()?;
+        let variables = doc.operations.iter().any(|(_, op)| !op.node.variable_definitions.is_empty());
+        if variables || request.query.is_empty() || request.query.len() > MAX_CACHED_QUERY {
+            return None;
+        }
+        Some(format!("{}\n{}", request.operation_name.as_deref().unwrap_or(""), request.query))
+    }
+
+    pub(crate) fn validated(&self, key: &str) -> bool {
+        self.validated.lock().is_ok_and(|v| v.contains(key))
+    }
+
+    /// Remembers a document that passed full validation and ran without
+    /// an error. A full set starts over (bounded memory, nothing stale).
+    pub(crate) fn remember_valid(&self, key: String) {
+        if let Ok(mut v) = self.validated.lock() {
+            if v.len() >= self.capacity {
+                v.clear();
+            }
+            v.insert(key);
+        }
     }
 }
 
@@ -246,5 +282,33 @@ pub(crate) fn code_errors(response: &mut Response, c: &GraphqlConfig) {
         };
         e.message = coded.message;
         e.extensions = coded.extensions;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_documents_without_variables_are_remembered_as_valid() {
+        let cache = ParsedQueries::new(2);
+        let mut plain = Request::new("{ events { totalCount } }");
+        let mut named = Request::new("query A { me { id } } query B { events { totalCount } }").operation_name("B");
+        let mut vars = Request::new("query ($n: Int) { events(first: $n) { totalCount } }");
+        let keys = [&mut plain, &mut named, &mut vars].map(ParsedQueries::key);
+        assert_eq!(keys[0].as_deref(), Some("\n{ events { totalCount } }"));
+        assert!(keys[1].as_deref().is_some_and(|k| k.starts_with("B\n")), "{keys:?}");
+        assert_eq!(keys[2], None, "a variable's value could change the outcome");
+        let mut broken = Request::new("{ events {");
+        assert_eq!(ParsedQueries::key(&mut broken), None);
+
+        let [Some(a), Some(b), None] = keys else { panic!("{keys:?}") };
+        assert!(!cache.validated(&a));
+        cache.remember_valid(a.clone());
+        cache.remember_valid(b.clone());
+        assert!(cache.validated(&a) && cache.validated(&b));
+        // Bounded: a full set starts over.
+        cache.remember_valid("\n{ me { id } }".into());
+        assert!(!cache.validated(&a) && cache.validated("\n{ me { id } }"));
     }
 }

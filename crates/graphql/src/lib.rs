@@ -32,7 +32,7 @@ mod types;
 
 use std::time::Duration;
 
-use async_graphql::{Request, Response, Schema, ServerError};
+use async_graphql::{Request, Response, Schema, SchemaBuilder, ServerError, ValidationMode};
 pub use connection::Totals;
 pub use context::{Caller, Loaders};
 pub use graphiql::{asset, page as graphiql_page, Asset, ASSETS};
@@ -55,16 +55,30 @@ const PARSED_QUERIES: usize = 1_000;
 /// The schema with the deployment's limits (depth, complexity,
 /// introspection). No async-graphql extensions: see [`guard`].
 pub fn build_schema(config: &GraphqlConfig) -> TaquillaSchema {
-    let mut b = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
-        .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
+    // The same schema without the validation rules, for documents that
+    // already passed them (`ParsedQueries`); depth and complexity limits
+    // are checked in both.
+    let trusted = builder(config).validation_mode(ValidationMode::Fast).finish();
+    builder(config)
         .data(PersistedQueries::new(PERSISTED_QUERIES))
-        .data(ParsedQueries::new(PARSED_QUERIES));
-    if !config.introspection {
-        b = b.disable_introspection();
-    }
-    b.finish()
+        .data(ParsedQueries::new(PARSED_QUERIES))
+        .data(Trusted(trusted))
+        .finish()
 }
+
+fn builder(config: &GraphqlConfig) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    let b = Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot)
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity);
+    if config.introspection {
+        b
+    } else {
+        b.disable_introspection()
+    }
+}
+
+/// The schema for documents known to be valid (see [`build_schema`]).
+struct Trusted(TaquillaSchema);
 
 /// The schema in SDL, as committed in `openapi/schema.graphql`.
 pub fn sdl() -> String {
@@ -102,7 +116,8 @@ pub async fn execute(
             return refused(e);
         }
     }
-    let parsed = match schema.data::<ParsedQueries>() {
+    let cache = schema.data::<ParsedQueries>();
+    let parsed = match cache {
         Some(cache) => cache.parse(&mut request).await,
         None => request.parsed_query().map(drop),
     };
@@ -135,11 +150,22 @@ pub async fn execute(
             }
         }
     }
+    let key = ParsedQueries::key(&mut request);
+    let trusted = match (cache, &key, schema.data::<Trusted>()) {
+        (Some(cache), Some(k), Some(t)) if cache.validated(k) => Some(&t.0),
+        _ => None,
+    };
     let request = request_data(request, app, caller, !plan.mutation);
-    let mut response = match tokio::time::timeout(config.timeout, schema.execute(request)).await {
+    let run = trusted.unwrap_or(schema).execute(request);
+    let mut response = match tokio::time::timeout(config.timeout, run).await {
         Ok(r) => r,
         Err(_) => Response::from_errors(vec![timeout_error(config.timeout)]),
     };
+    if let (Some(cache), Some(k), None) = (cache, key, trusted) {
+        if response.errors.is_empty() {
+            cache.remember_valid(k);
+        }
+    }
     code_errors(&mut response, config);
     let trail = AuditTrail::of(&plan, &response);
     (response, trail)

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::connection::{connection, window, Conn};
 use crate::context::{app, caller, prefetch_events};
 use crate::error::{to_gql, Args, GqlResult, ResultExt};
-use crate::fast::Fast;
+use crate::fast::{Fast, FastConn};
 use crate::inputs::EventFilter;
 use crate::types::*;
 
@@ -61,7 +61,7 @@ impl CoreQuery {
         search: Option<String>,
         #[graphql(desc = "Page size, 1-100 (default 20).")] first: Option<i32>,
         #[graphql(desc = "Cursor of the edge to continue after.")] after: Option<String>,
-    ) -> GqlResult<Conn<Fast<Event>>> {
+    ) -> GqlResult<FastConn<Event>> {
         let c = caller(ctx)?;
         let tenant = c.tenant()?;
         let page = window(first, after.as_deref())?;
@@ -75,7 +75,7 @@ impl CoreQuery {
         let ids: Vec<Uuid> = result.items.iter().map(|e| e.id).collect();
         let look = ctx.look_ahead();
         prefetch_events(ctx, &[look.field("edges").field("node"), look.field("nodes")], &ids).await?;
-        Ok(connection(result, page, |e| Fast(e.into())))
+        Ok(FastConn(connection(result, page, |e| Fast(e.into()))))
     }
 
     /// One event (drafts only for those who may see them).

@@ -596,9 +596,23 @@ async fn graphql_limits_depth_complexity_size_introspection_timeout() {
     assert_eq!(r.status, 413);
     assert_eq!(error(&r, "query_too_large")["maxBytes"], 65536);
 
-    // Syntax and unknown fields: a coded error, never a crash.
-    let r = gql(&t, Some(&a.slug), None, "{ events { nope } }", json!({})).await;
-    error(&r, "invalid_query");
+    // Syntax and unknown fields: a coded error, never a crash. Every time:
+    // only a document that ran without an error skips validation next time.
+    for _ in 0..2 {
+        let r = gql(&t, Some(&a.slug), None, "{ events { nope } }", json!({})).await;
+        error(&r, "invalid_query");
+    }
+    // A document run again (validation remembered) answers as the first
+    // time; one with variables is validated every time.
+    let q = "{ events(first: 5) { totalCount edges { node { id title } } } }";
+    let first = data(gql(&t, Some(&a.slug), None, q, json!({})).await);
+    assert_eq!(data(gql(&t, Some(&a.slug), None, q, json!({})).await), first);
+    let q = "query ($n: Int) { events(first: $n) { totalCount } }";
+    for _ in 0..2 {
+        data(gql(&t, Some(&a.slug), None, q, json!({"n": 5})).await);
+        let r = gql(&t, Some(&a.slug), None, q, json!({"n": "five"})).await;
+        assert!(r.body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("n")), "{:?}", r.body);
+    }
     let r = gql(&t, Some(&a.slug), None, "{ events {", json!({})).await;
     error(&r, "invalid_query");
     let r = t.call(Method::POST, Some(&a.slug), None, "/graphql", Some(json!([{"query": "{ me { id } }"}]))).await;
