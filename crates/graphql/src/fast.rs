@@ -9,6 +9,7 @@
 //! once), builds the object's value directly from [`Leaves::leaf`]. Anything
 //! else goes through the executor exactly as `T` would.
 
+use std::any::Any;
 use std::borrow::Cow;
 
 use async_graphql::connection::{Edge, EmptyFields};
@@ -16,6 +17,8 @@ use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
 use async_graphql::registry::Registry;
 use async_graphql::{ContextSelectionSet, InputType, Name, OutputType, Positioned, ServerResult, Value};
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use uuid::Uuid;
 
 use crate::connection::Conn;
 
@@ -69,6 +72,37 @@ fn build(plan: &[(&Name, &str)], typename: &str, leaves: &impl Leaves) -> Option
         map.insert((*key).clone(), value);
     }
     Some(Value::Object(map))
+}
+
+/// A node selection worked out once for a whole page: its plan, and the
+/// response object with every key in place, cloned for each node and filled
+/// by position (no key is hashed again per node).
+struct Shape<'a> {
+    plan: Vec<(&'a Name, &'a str)>,
+    template: IndexMap<Name, Value>,
+}
+
+impl<'a> Shape<'a> {
+    fn of(set: &'a SelectionSet) -> Option<Self> {
+        let plan = leaf_plan(set)?;
+        let template = plan.iter().map(|(key, _)| ((*key).clone(), Value::Null)).collect();
+        Some(Self { plan, template })
+    }
+
+    /// As [`build`].
+    fn fill(&self, typename: &str, leaves: &impl Leaves) -> Option<Value> {
+        let mut map = self.template.clone();
+        for (i, (_, name)) in self.plan.iter().enumerate() {
+            let value = match *name {
+                "__typename" => Value::String(typename.to_owned()),
+                name => leaves.leaf(name)?,
+            };
+            if let Some((_, slot)) = map.get_index_mut(i) {
+                *slot = value;
+            }
+        }
+        Some(Value::Object(map))
+    }
 }
 
 impl<T: OutputType + Leaves> OutputType for Fast<T> {
@@ -125,8 +159,8 @@ impl<T: OutputType + Leaves> FastConn<T> {
                     Value::Object(page)
                 }
                 ("nodes", false) => {
-                    let plan = leaf_plan(sub)?;
-                    let nodes = conn.edges.iter().map(|e| build(&plan, &node_type, &e.node.0));
+                    let shape = Shape::of(sub)?;
+                    let nodes = conn.edges.iter().map(|e| shape.fill(&node_type, &e.node.0));
                     Value::List(nodes.collect::<Option<_>>()?)
                 }
                 ("edges", false) => {
@@ -138,7 +172,7 @@ impl<T: OutputType + Leaves> FastConn<T> {
                         let field = match (f.name.node.as_str(), sub.items.is_empty()) {
                             ("__typename", true) => EdgeField::Typename,
                             ("cursor", true) => EdgeField::Cursor,
-                            ("node", false) => EdgeField::Node(leaf_plan(sub)?),
+                            ("node", false) => EdgeField::Node(Shape::of(sub)?),
                             _ => return None,
                         };
                         if fields.iter().any(|(k, _)| *k == key) {
@@ -146,16 +180,20 @@ impl<T: OutputType + Leaves> FastConn<T> {
                         }
                         fields.push((key, field));
                     }
+                    let template: IndexMap<Name, Value> =
+                        fields.iter().map(|(key, _)| ((*key).clone(), Value::Null)).collect();
                     let mut edges = Vec::with_capacity(conn.edges.len());
                     for e in &conn.edges {
-                        let mut edge = IndexMap::with_capacity(fields.len());
-                        for (key, field) in &fields {
+                        let mut edge = template.clone();
+                        for (i, (_, field)) in fields.iter().enumerate() {
                             let value = match field {
                                 EdgeField::Typename => Value::String(edge_type.clone().into_owned()),
                                 EdgeField::Cursor => Value::String(e.cursor.clone()),
-                                EdgeField::Node(plan) => build(plan, &node_type, &e.node.0)?,
+                                EdgeField::Node(shape) => shape.fill(&node_type, &e.node.0)?,
                             };
-                            edge.insert((*key).clone(), value);
+                            if let Some((_, slot)) = edge.get_index_mut(i) {
+                                *slot = value;
+                            }
                         }
                         edges.push(Value::Object(edge));
                     }
@@ -174,7 +212,7 @@ impl<T: OutputType + Leaves> FastConn<T> {
 enum EdgeField<'a> {
     Typename,
     Cursor,
-    Node(Vec<(&'a Name, &'a str)>),
+    Node(Shape<'a>),
 }
 
 impl<T: OutputType + Leaves> OutputType for FastConn<T> {
@@ -194,15 +232,64 @@ impl<T: OutputType + Leaves> OutputType for FastConn<T> {
     }
 }
 
-/// `impl Leaves`: `field => "graphqlName"` for every leaf of the object. A
-/// leaf's value is its `InputType::to_value`, which is what the executor
-/// outputs for scalars and enums.
+/// A leaf's value: its `InputType::to_value`, which is what the executor
+/// outputs for scalars and enums; dates and ids, the commonest leaves, are
+/// written the same way without going through `fmt`.
+pub(crate) fn leaf_value<T: InputType + 'static>(v: &T) -> Value {
+    let any: &dyn Any = v;
+    if let Some(t) = any.downcast_ref::<DateTime<Utc>>() {
+        return Value::String(rfc3339(t));
+    }
+    if let Some(t) = any.downcast_ref::<Option<DateTime<Utc>>>() {
+        return t.as_ref().map_or(Value::Null, |t| Value::String(rfc3339(t)));
+    }
+    if let Some(id) = any.downcast_ref::<Uuid>() {
+        return Value::String(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).to_owned());
+    }
+    v.to_value()
+}
+
+/// `DateTime::to_rfc3339` (what async-graphql outputs for a date): seconds
+/// with 0, 3, 6 or 9 fraction digits, as few as represent it exactly, and
+/// `+00:00`. Years outside 0–9999 and leap seconds go to chrono.
+fn rfc3339(t: &DateTime<Utc>) -> String {
+    let (year, nanos) = (t.year(), t.nanosecond());
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        return t.to_rfc3339();
+    }
+    fn digits(out: &mut String, v: u32, width: u32) {
+        for p in (0..width).rev() {
+            out.push(char::from(b'0' + (v / 10u32.pow(p) % 10) as u8));
+        }
+    }
+    let mut out = String::with_capacity(35);
+    digits(&mut out, year.unsigned_abs(), 4);
+    for (sep, v) in [('-', t.month()), ('-', t.day()), ('T', t.hour()), (':', t.minute()), (':', t.second())] {
+        out.push(sep);
+        digits(&mut out, v, 2);
+    }
+    let (width, fraction) = match nanos {
+        0 => (0, 0),
+        n if n % 1_000_000 == 0 => (3, n / 1_000_000),
+        n if n % 1_000 == 0 => (6, n / 1_000),
+        n => (9, n),
+    };
+    if width > 0 {
+        out.push('.');
+        digits(&mut out, fraction, width);
+    }
+    out.push_str("+00:00");
+    out
+}
+
+/// `impl Leaves`: `field => "graphqlName"` for every leaf of the object,
+/// valued by [`leaf_value`].
 macro_rules! leaves {
     ($target:ty, [$($f:ident => $name:literal),* $(,)?]) => {
         impl $crate::fast::Leaves for $target {
             fn leaf(&self, name: &str) -> Option<async_graphql::Value> {
                 match name {
-                    $($name => Some(async_graphql::InputType::to_value(&self.$f)),)*
+                    $($name => Some($crate::fast::leaf_value(&self.$f)),)*
                     _ => None,
                 }
             }
@@ -435,5 +522,32 @@ mod tests {
         assert_eq!(c["edges"][0]["__typename"], "EventEdge");
         assert_eq!(c["pageInfo"]["endCursor"], c["edges"][2]["cursor"]);
         assert_eq!(c["nodes"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn dates_and_ids_are_written_as_async_graphql_writes_them() {
+        let base = Utc.with_ymd_and_hms(2026, 11, 27, 9, 5, 7).single().unwrap();
+        let mut cases = vec![
+            Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).single().unwrap(),
+            Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).single().unwrap(),
+            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).single().unwrap(),
+            Utc.with_ymd_and_hms(-1, 1, 1, 0, 0, 0).single().unwrap(),
+        ];
+        for nanos in [0, 1, 7, 1_000, 1_500, 120_000, 1_000_000, 999_000_000, 999_999_999, 123_456_789, 500_000] {
+            cases.push(base + chrono::Duration::nanoseconds(nanos));
+        }
+        for i in 0..2_000i64 {
+            cases.push(base + chrono::Duration::nanoseconds(i * 7_919_113_331 + i * i * 1_000_003));
+        }
+        for t in cases {
+            assert_eq!(leaf_value(&t), InputType::to_value(&t), "{t:?}");
+            assert_eq!(leaf_value(&Some(t)), InputType::to_value(&Some(t)), "{t:?}");
+        }
+        assert_eq!(leaf_value(&None::<DateTime<Utc>>), Value::Null);
+        for id in [Uuid::nil(), Uuid::max(), Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef), Uuid::now_v7()]
+        {
+            assert_eq!(leaf_value(&id), InputType::to_value(&id));
+        }
+        assert_eq!(leaf_value(&"x".to_owned()), Value::String("x".into()));
     }
 }
