@@ -163,22 +163,36 @@ The issue's measure is the tree: the same read is one GraphQL request against
 61 REST requests, and GraphQL wins by an order of magnitude. The flat page
 (one REST request against one GraphQL request, 20 events × 13 fields) is the
 hard case: the database work is identical (both read the same cached page),
-the difference is server CPU. Server CPU per request (\`/proc/<pid>/stat\`
-over a \`wrk -c64\` run, 2026-11-27): REST ≈ 95–105 µs; GraphQL
-\`events { totalCount }\` ≈ 97 µs, \`edges { node { id } }\` ≈ 110 µs, all 13
-fields ≈ 160–170 µs (≈ 250 µs before the leaf shortcut). async-graphql resolves
-every field as its own future and builds a \`Value\` tree before serializing
-it; \`crates/graphql/src/fast.rs\` now answers a selection of plain leaves
-straight from the struct (\`Fast<T>\`), which took the flat read from 45% to
-about 65% of REST. What is left is the \`Value\` tree itself: each of the 260
-leaves becomes an owned string or number in an \`IndexMap\` (allocation,
-hashing, formatting of dates and ids, freeing), where REST serializes its
-structs straight into the response; in the profile, allocation and freeing
-alone are about a fifth of a GraphQL request. Other things this crate does:
-no async-graphql extensions (any extension sends every field through a slower
-path; with two, the flat read was at 38%), parsed documents are cached by
-their text, DataLoaders are primed from the query's shape. The machine is
-shared, so the ratios move by several points between runs.
+the difference is server CPU, and every saving that both share (the page is
+read back from the cache and its dates parsed, about a fifth of either
+request) lowers the ratio. What this crate does about its own part
+(\`crates/graphql/src/fast.rs\`, \`guard.rs\`):
+
+- \`Fast<T>\` answers a selection of plain leaves straight from the struct
+  instead of one resolver future per field; \`FastConn<T>\` does the same one
+  level up for the \`events\` connection (\`totalCount\`, \`pageInfo\`,
+  \`edges { cursor node }\`, \`nodes\`): the node selection is worked out once
+  per page, each node's object is cloned from one template and filled by
+  position, and dates and ids are written without \`fmt\` (same text as
+  async-graphql's, tested against it). Anything else (arguments, directives,
+  fragments, repeated keys) goes through the executor; tests compare both.
+- A document that passed full validation once, with no variables, runs on a
+  copy of the schema that skips the validation rules (the same document
+  against the same schema can only pass again); depth and complexity limits
+  are still computed for every request.
+- The server allocates with mimalloc (glibc malloc was a fifth of a GraphQL
+  request's CPU), and ids come from a thread-local generator instead of a
+  \`getrandom\` syscall each.
+- No async-graphql extensions (any extension sends every field through a
+  slower path; with two, the flat read was at 38%), parsed documents are
+  cached by their text, DataLoaders are primed from the query's shape.
+
+History of the flat ratio: 38% (two extensions), 45%, 66% (leaf shortcut),
+69% (mimalloc, fast-rng), 74–78% (connection shortcut, remembered
+validation, template objects; runs of the same build on this shared
+machine). What is left is the \`Value\` tree itself: every leaf becomes an
+owned string in an \`IndexMap\` that is then serialized and freed, where REST
+serializes its structs straight into the response.
 MD
 python3 bench/section.py "$SECTION"
 rm -f "$SECTION"
