@@ -61,15 +61,20 @@ fn leaf_plan(set: &SelectionSet) -> Option<Vec<(&Name, &str)>> {
     Some(plan)
 }
 
+/// The value of field `name` of an object of type `typename`; `None` if it
+/// is not a leaf.
+fn leaf_of(name: &str, typename: &str, leaves: &impl Leaves) -> Option<Value> {
+    match name {
+        "__typename" => Some(Value::String(typename.to_owned())),
+        name => leaves.leaf(name),
+    }
+}
+
 /// The object `plan` selects from `leaves`; `None` if one is not a leaf.
 fn build(plan: &[(&Name, &str)], typename: &str, leaves: &impl Leaves) -> Option<Value> {
     let mut map = IndexMap::with_capacity(plan.len());
     for (key, name) in plan {
-        let value = match *name {
-            "__typename" => Value::String(typename.to_owned()),
-            name => leaves.leaf(name)?,
-        };
-        map.insert((*key).clone(), value);
+        map.insert((*key).clone(), leaf_of(name, typename, leaves)?);
     }
     Some(Value::Object(map))
 }
@@ -93,10 +98,7 @@ impl<'a> Shape<'a> {
     fn fill(&self, typename: &str, leaves: &impl Leaves) -> Option<Value> {
         let mut map = self.template.clone();
         for (i, (_, name)) in self.plan.iter().enumerate() {
-            let value = match *name {
-                "__typename" => Value::String(typename.to_owned()),
-                name => leaves.leaf(name)?,
-            };
+            let value = leaf_of(name, typename, leaves)?;
             if let Some((_, slot)) = map.get_index_mut(i) {
                 *slot = value;
             }
