@@ -188,7 +188,7 @@ request) lowers the ratio. What this crate does about its own part
   cached by their text, DataLoaders are primed from the query's shape.
 
 History of the flat ratio: 38% (two extensions), 45%, 66% (leaf shortcut),
-69% (mimalloc, fast-rng), 74–78% (connection shortcut, remembered
+69% (mimalloc, fast-rng), 74–82% (connection shortcut, remembered
 validation, template objects; runs of the same build on this shared
 machine). What is left is the \`Value\` tree itself: every leaf becomes an
 owned string in an \`IndexMap\` that is then serialized and freed, where REST
