@@ -411,6 +411,19 @@ impl TestApp {
     pub async fn sql(&self, sql: &str) {
         self.app.store.db().execute_unprepared(sql).await.unwrap();
     }
+
+    /// The one row of a query whose single column `j` is JSON text.
+    pub async fn json(&self, sql: &str) -> Value {
+        let r = self
+            .app
+            .store
+            .db()
+            .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql.to_owned()))
+            .await
+            .unwrap()
+            .unwrap();
+        serde_json::from_str(&r.try_get::<String>("", "j").unwrap()).unwrap()
+    }
 }
 
 pub fn event_starts() -> chrono::DateTime<chrono::Utc> {

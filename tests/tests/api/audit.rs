@@ -133,19 +133,9 @@ async fn audit_rows_written_at_once_land_in_their_own_chains_and_a_broken_chain_
     t.app.record_audit(row(Some(a.id), 99)).await.unwrap();
 }
 
-/// One value of a query, as JSON text.
+/// One value of a query, as JSON.
 async fn scalar(t: &TestApp, sql: &str) -> serde_json::Value {
-    use sea_orm::ConnectionTrait;
-    let sql = format!("SELECT to_jsonb(x.v)::text AS j FROM ({sql}) AS x(v)");
-    let r = t
-        .app
-        .store
-        .db()
-        .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap();
-    serde_json::from_str(&r.try_get::<String>("", "j").unwrap()).unwrap()
+    t.json(&format!("SELECT to_jsonb(x.v)::text AS j FROM ({sql}) AS x(v)")).await
 }
 
 /// A purchase and a scan write their audit rows in their own transactions:

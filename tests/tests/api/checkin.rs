@@ -5,7 +5,6 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use reqwest::Method;
-use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
 use taquilla_tests::*;
 use uuid::Uuid;
@@ -89,16 +88,7 @@ async fn token(t: &TestApp, a: &TenantFx, bearer: &str, ticket: Uuid) -> String 
 /// One row of a tenant query, as JSON (so tests read any columns simply).
 async fn row(t: &TestApp, a: &TenantFx, sql: &str) -> Value {
     let sql = format!("SELECT row_to_json(x)::text AS j FROM ({sql}) x");
-    let sql = sql.replace("{s}", &schema(a));
-    let r = t
-        .app
-        .store
-        .db()
-        .query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Postgres, sql))
-        .await
-        .unwrap()
-        .unwrap();
-    serde_json::from_str(&r.try_get::<String>("", "j").unwrap()).unwrap()
+    t.json(&sql.replace("{s}", &schema(a))).await
 }
 
 async fn ticket_state(t: &TestApp, a: &TenantFx, id: Uuid) -> Value {
