@@ -4,10 +4,10 @@
 //!
 //! Two steps, each safe with several workers:
 //!
-//! 1. **Planning**: outbox rows without `notified_at` are taken with `FOR
-//!    UPDATE SKIP LOCKED`; each relevant one becomes one `notifications` row
-//!    per recipient and channel, rendered from the tenant's templates, and
-//!    the row is stamped — one transaction. The unique `(event_id, channel,
+//! 1. **Planning**: the next outbox events after the planner's position are
+//!    taken (one worker per tenant at a time); each relevant one becomes one
+//!    `notifications` row per recipient and channel, rendered from the
+//!    tenant's templates, and the position moves past them — one transaction. The unique `(event_id, channel,
 //!    recipient, template)` key makes a second planning of the same event a
 //!    no-op.
 //! 2. **Delivery**: due rows are claimed with a lease (`next_attempt_at` moves
@@ -35,7 +35,7 @@ use taquilla_core::text::{PhoneNumber, Text};
 use taquilla_core::{Actor, Error, Result};
 use taquilla_notify::templates::{self, Overrides, Rendered, Source};
 use taquilla_notify::{Email, MailTransport, Notifier, Part, SendFailure};
-use taquilla_store::outbox::kind;
+use taquilla_store::outbox::{self, kind, Consumer, OutboxRow};
 use taquilla_store::TenantTx;
 use taquilla_webhooks::RetrySchedule;
 use utoipa::ToSchema;
@@ -311,14 +311,6 @@ impl OverrideRow {
     }
 }
 
-#[derive(Debug, FromQueryResult)]
-struct OutboxEvent {
-    seq: i64,
-    id: Uuid,
-    event_type: String,
-    payload: serde_json::Value,
-}
-
 /// A notification about to be queued.
 #[derive(Debug, Clone)]
 struct NewNotification {
@@ -567,7 +559,7 @@ impl Planner<'_> {
     }
 
     /// The notifications an outbox event calls for (none for most types).
-    async fn plan(&self, tx: &TenantTx, ev: &OutboxEvent) -> Result<Vec<NewNotification>> {
+    async fn plan(&self, tx: &TenantTx, ev: &OutboxRow) -> Result<Vec<NewNotification>> {
         let p = &ev.payload;
         let both = [Channel::Email, Channel::Sms];
         let mut base = NewNotification {
@@ -1163,18 +1155,11 @@ impl App {
         Ok(stats)
     }
 
-    /// Turns new outbox events into notifications and stamps them, in one
-    /// transaction. Returns (events looked at, notifications queued).
+    /// Turns new outbox events into notifications and moves the consumer's
+    /// position past them, in one transaction. Returns (events looked at, notifications queued).
     async fn plan_notifications(&self, tenant_id: Uuid) -> Result<(u64, u64)> {
         let tx = self.store.tenant_tx(tenant_id).await?;
-        let events = OutboxEvent::find_by_statement(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT seq, id, event_type, payload FROM outbox WHERE notified_at IS NULL \
-             ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
-            [PLAN_BATCH.into()],
-        ))
-        .all(&*tx)
-        .await?;
+        let events = outbox::take(&tx, Consumer::Notifications, PLAN_BATCH).await?;
         if events.is_empty() {
             tx.commit().await?;
             return Ok((0, 0));
@@ -1199,13 +1184,6 @@ impl App {
                 queued += insert_notifications(&tx, &rows).await?;
             }
         }
-        let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
-        tx.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE outbox SET notified_at = now() WHERE seq = ANY($1)",
-            [seqs.into()],
-        ))
-        .await?;
         tx.commit().await?;
         Ok((events.len() as u64, queued))
     }

@@ -8,6 +8,7 @@
 //! worker sends it again under the same `webhook-id`, which receivers
 //! deduplicate on.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -18,7 +19,7 @@ use taquilla_core::page::{Page, PageRequest};
 use taquilla_core::roles::Permission;
 use taquilla_core::text::Text;
 use taquilla_core::{Actor, Error, Result};
-use taquilla_store::outbox::{self, kind};
+use taquilla_store::outbox::{self, kind, Consumer};
 use taquilla_store::TenantTx;
 use taquilla_webhooks::{signature_header, RetrySchedule, Secret, SenderConfig, Signed};
 use utoipa::ToSchema;
@@ -702,25 +703,30 @@ impl App {
     }
 
     /// One message per new outbox event and subscribed, enabled endpoint
-    /// that existed when the event happened. Several workers share the
-    /// outbox through SKIP LOCKED; the unique (endpoint, event) key makes a
-    /// second fan-out of the same event a no-op.
+    /// that existed when the event happened, and the consumer's position
+    /// moved past the events, in one statement. Workers of one tenant take
+    /// turns ([`outbox::lock`]); the unique (endpoint, event) key makes a
+    /// second fan-out of the same event (a replay) a no-op.
     async fn fan_out_webhooks(&self, tenant_id: Uuid) -> Result<u64> {
-        let tx = self.store.tenant_tx(tenant_id).await?;
-        let n = N::find_by_statement(Statement::from_sql_and_values(
-            DbBackend::Postgres,
+        static FAN_OUT: LazyLock<String> = LazyLock::new(|| {
+            let take =
+                outbox::take_ctes("o", Consumer::Webhooks, "o.seq, o.id, o.event_type, o.payload, o.created_at", 1);
             format!(
-                "WITH o AS (SELECT seq, id, event_type, payload, created_at FROM outbox \
-                            WHERE webhooks_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED), \
+                "WITH {take}, \
                       ins AS (INSERT INTO webhook_messages (id, endpoint_id, event_id, outbox_seq, event_type, body) \
                               SELECT gen_random_uuid(), e.id, o.id, o.seq, o.event_type, {BODY} \
                               FROM o JOIN webhook_endpoints e ON e.enabled AND o.created_at >= e.created_at \
                                 AND (e.event_types IS NULL OR jsonb_exists(e.event_types, o.event_type)) \
-                              ORDER BY o.seq \
-                              ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING 1), \
-                      done AS (UPDATE outbox SET webhooks_at = now() WHERE seq IN (SELECT seq FROM o)) \
+                              ORDER BY o.tx_id, o.seq \
+                              ON CONFLICT (endpoint_id, event_id) DO NOTHING RETURNING 1) \
                  SELECT count(*) AS n FROM ins"
-            ),
+            )
+        });
+        let tx = self.store.tenant_tx(tenant_id).await?;
+        outbox::lock(&tx, Consumer::Webhooks).await?;
+        let n = N::find_by_statement(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            FAN_OUT.as_str(),
             [FANOUT_BATCH.into()],
         ))
         .one(&*tx)

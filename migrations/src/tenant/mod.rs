@@ -22,5 +22,6 @@ pub(crate) fn sources() -> Vec<(&'static str, &'static str)> {
         ("t0011_scripts", include_str!("t0011_scripts.sql")),
         ("t0012_coupon_scripts", include_str!("t0012_coupon_scripts.sql")),
         ("t0013_coupon_hot_row", include_str!("t0013_coupon_hot_row.sql")),
+        ("t0014_outbox_positions", include_str!("t0014_outbox_positions.sql")),
     ]
 }

@@ -461,6 +461,46 @@ async fn an_endpoint_failing_for_five_days_is_disabled_and_the_tenant_told() {
     worker.abort();
 }
 
+/// The workers read the outbox from a position. An event whose transaction
+/// took its `seq` before others and committed after them must not be left
+/// behind that position: it goes out once it commits, and the later events
+/// wait for it rather than pass it.
+#[tokio::test]
+async fn an_event_committed_after_later_ones_is_delivered_too() {
+    let t = app_for_webhooks("0").await;
+    let s = show(&t, "acme", 10).await;
+    let ga = s.section(&t, "General", 0, 10, json!({})).await;
+    let rx = Receiver::start().await;
+    endpoint(&t, &s, &rx.url("/late"), json!(["order.paid"])).await;
+    let worker = start_worker(&t);
+
+    let late = t.app.store.tenant_tx(s.t.id).await.unwrap();
+    let late_id = uuid::Uuid::new_v4();
+    taquilla_store::outbox::emit(&late, "order.paid", late_id, json!({"order_id": late_id})).await.unwrap();
+    let early = free_order(&t, &s, &ga, 1).await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(rx.received().is_empty(), "nothing passes an event that may still commit");
+
+    late.commit().await.unwrap();
+    let schema = taquilla_store::schema_name(s.t.id);
+    let by_seq = t
+        .json(&format!(
+            "SELECT json_agg(payload->>'order_id' ORDER BY seq)::text AS j FROM {schema}.outbox \
+             WHERE event_type = 'order.paid'"
+        ))
+        .await;
+    assert_eq!(by_seq, json!([late_id, early["id"]]), "the late event took the lower seq");
+    let got = rx.wait_until("both order.paid events", |g| g.len() >= 2).await;
+    let mut ids: Vec<String> = got.iter().map(|r| r.json()["data"]["order_id"].as_str().unwrap().to_owned()).collect();
+    ids.sort();
+    let mut want = vec![late_id.to_string(), early["id"].as_str().unwrap().to_owned()];
+    want.sort();
+    assert_eq!(ids, want);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.received().len(), 2, "each once");
+    worker.abort();
+}
+
 #[tokio::test]
 async fn several_workers_share_the_messages_and_send_each_once() {
     let t = app_for_webhooks("0").await;
