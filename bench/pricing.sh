@@ -131,7 +131,7 @@ run warm-plain "$PLAIN_BODY" 3 >/dev/null
 run warm-scripted "$SCRIPTED_BODY" 3 >/dev/null
 declare -A R
 # measured NAME BODY: one timed run with its CPU per order appended
-# ("... busy% server_ms pg_ms rest_ms").
+# ("... busy% server_ms pg_ms rest_ms wal_kib").
 measured() {
   local r
   cpu_mark "$1-0"
@@ -174,14 +174,15 @@ L = ["## Pricing scripts in the flash sale", "",
   "redeems coupon `WELCOME10` (10 %, no use limit) whose rule is `plugins/first_order.rhai`: the same "
   "round trips as plain (the script, buyer facts and coupon are read in the statement that finds no script for "
   "plain), two sandbox evaluations, and the redemption row (written by the order's own insert).", "",
-  "| run | orders/s | p50 ms | p99 ms | non-2xx | machine busy | server CPU ms/order | PostgreSQL CPU ms/order | rest ms/order |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+  "| run | orders/s | p50 ms | p99 ms | non-2xx | machine busy | server CPU ms/order | PostgreSQL CPU ms/order | rest ms/order | WAL KiB/order |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
 for i, r in enumerate(runs):
     name = f"{'scripted' if i % 2 else 'plain'} {i // 2 + 1}"
-    L.append(f"| {name} | {r[0]:,.0f} | {r[1]:.1f} | {r[2]:.1f} | {int(r[3])} | {r[4]:.0f}% | {r[5]:.2f} | {r[6]:.2f} | {r[7]:.2f} |")
+    L.append(f"| {name} | {r[0]:,.0f} | {r[1]:.1f} | {r[2]:.1f} | {int(r[3])} | {r[4]:.0f}% | {r[5]:.2f} | {r[6]:.2f} | {r[7]:.2f} | {r[8]:.2f} |")
 cpu = lambda k: (mean(scripts, k) - mean(plains, k)) * 1000
 L += ["", f"CPU per order, scripted minus plain (mean of the rounds; /proc, every PostgreSQL "
-  f"process counted): server {cpu(5):+.0f} µs, PostgreSQL {cpu(6):+.0f} µs, the rest (wrk) {cpu(7):+.0f} µs."]
+  f"process counted): server {cpu(5):+.0f} µs, PostgreSQL {cpu(6):+.0f} µs, the rest (wrk) {cpu(7):+.0f} µs; "
+  f"WAL per order {mean(scripts, 8) - mean(plains, 8):+.2f} KiB."]
 L += ["", f"Scripted throughput (mean of the rounds) is **{scripted / plain * 100:.0f}%** of plain ({slower:+.1f}% slower; "
   f"goal at most 5% slower: **{goal}**).",
   f"Database after the run: {so:,} scripted orders, {red:,} coupon redemptions, {disc:,} discounted orders, "

@@ -371,7 +371,7 @@ cpu_mark flash-1
 FS_WAITS=$(waits_report flash)
 FS_AFTER=$(settle "SELECT sold FROM ticket_types WHERE id = '$FLASH_TT'")
 read -r FS_RPS FS_P50 FS_P99 FS_REQ FS_OK FS_NON FS_SOCK < <(wrk_stats flash)
-read -r FS_BUSY FS_SRV FS_PG FS_REST < <(cpu_report flash-0 flash-1 "$FS_REQ")
+read -r FS_BUSY FS_SRV FS_PG FS_REST FS_WAL < <(cpu_report flash-0 flash-1 "$FS_REQ")
 say "sell-out (capacity $SELLOUT_CAP, ${SELLOUT_SECS}s)"
 BENCH_TT=$SELLOUT_TT BENCH_RUN=sellout wrk_lua sellout flash.lua "$SELLOUT_SECS"
 SO_SOLD=$(settle "SELECT sold FROM ticket_types WHERE id = '$SELLOUT_TT'")
@@ -415,7 +415,7 @@ CI_WAITS=$(waits_report checkin)
 CI_AFTER=$(settle "$USED_DOORS")
 R1=$(tix_read)
 read -r CI_RPS CI_P50 CI_P99 CI_REQ CI_OK CI_NON CI_SOCK < <(wrk_stats checkin)
-read -r CI_BUSY CI_SRV CI_PG CI_REST < <(cpu_report checkin-0 checkin-1 "$CI_REQ")
+read -r CI_BUSY CI_SRV CI_PG CI_REST CI_WAL < <(cpu_report checkin-0 checkin-1 "$CI_REQ")
 CI_READ=$(per "$R0" "$R1" "$CI_OK")
 CI_WRAPPED=$(awk '/^wrapped/ {print $2}' "$TMP/checkin.out")
 CI_CODES=$(problem_codes checkin)
@@ -499,7 +499,7 @@ R0=$(tix_read)
 cpu_mark pc-0
 read -r PC_TPS PC_AVG PC_P50 PC_P99 PC_N PC_FAIL < <(pg_run checkin "$CHECKIN_SQL" "${PGARGS[@]}")
 cpu_mark pc-1
-read -r PC_BUSY _ PC_PG PC_REST < <(cpu_report pc-0 pc-1 "$PC_N")
+read -r PC_BUSY _ PC_PG PC_REST PC_WAL < <(cpu_report pc-0 pc-1 "$PC_N")
 PC_READ=$(per "$R0" "$(tix_read)" "$PC_N")
 PC_ADMITTED=$(admitted_copies)
 reset_copies
@@ -507,7 +507,7 @@ say "pgbench check-in without its audit row"
 cpu_mark pb-0
 read -r PB_TPS PB_AVG PB_P50 PB_P99 PB_N PB_FAIL < <(pg_run checkin-bare "$BARE_SQL" "${PGARGS[@]}")
 cpu_mark pb-1
-read -r PB_BUSY _ PB_PG PB_REST < <(cpu_report pb-0 pb-1 "$PB_N")
+read -r PB_BUSY _ PB_PG PB_REST PB_WAL < <(cpu_report pb-0 pb-1 "$PB_N")
 PB_ADMITTED=$(admitted_copies)
 
 # ---------------------------------------------------------------------------
@@ -634,12 +634,12 @@ $(sed 's/^/  - /' <<<"$CONSIST_ROWS")
 CPU per request over each timed run, from /proc ($(nproc) cores; "PostgreSQL" is every
 backend of the cluster, "rest" is wrk or pgbench and anything else on the machine):
 
-| run | machine busy | server ms/req | PostgreSQL ms/req | rest ms/req |
-| --- | ---: | ---: | ---: | ---: |
-| flash sale (HTTP) | $FS_BUSY | $FS_SRV | $FS_PG | $FS_REST |
-| check-in (HTTP) | $CI_BUSY | $CI_SRV | $CI_PG | $CI_REST |
-| pgbench check-in transaction | $PC_BUSY | — | $PC_PG | $PC_REST |
-| pgbench check-in without the audit row | $PB_BUSY | — | $PB_PG | $PB_REST |
+| run | machine busy | server ms/req | PostgreSQL ms/req | rest ms/req | WAL KiB/req |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| flash sale (HTTP) | $FS_BUSY | $FS_SRV | $FS_PG | $FS_REST | $FS_WAL |
+| check-in (HTTP) | $CI_BUSY | $CI_SRV | $CI_PG | $CI_REST | $CI_WAL |
+| pgbench check-in transaction | $PC_BUSY | — | $PC_PG | $PC_REST | $PC_WAL |
+| pgbench check-in without the audit row | $PB_BUSY | — | $PB_PG | $PB_REST | $PB_WAL |
 
 Round trips to PostgreSQL per request, traced (bench/pgtrace.py between a
 one-connection server and PostgreSQL, statement caches warm; traces below):
