@@ -7,7 +7,7 @@
 #   make lint     rustfmt check + clippy with warnings denied
 #   make fmt      format the code
 #   make openapi  regenerate openapi/openapi.json
-#   make bench    load benchmarks (bench/run.sh, graphql.sh, fanout.sh, webhooks.sh, search.sh, scripting.sh, pricing.sh, web.sh)
+#   make bench    load benchmarks (bench/run.sh three times by spread.sh, graphql.sh, fanout.sh, webhooks.sh, search.sh, scripting.sh, pricing.sh, web.sh)
 #   make bench-graphql  GraphQL beside REST only (bench/graphql.sh)
 #   make bench-fanout   1,000 subscribers, one seat change (bench/fanout.sh)
 #   make bench-webhooks webhook deliveries/s to a local receiver (bench/webhooks.sh)
@@ -84,7 +84,7 @@ openapi:
 
 bench:
 	@$(SERVICES); \
-	./bench/run.sh; \
+	./bench/spread.sh; \
 	./bench/graphql.sh; \
 	./bench/fanout.sh; \
 	./bench/webhooks.sh; \

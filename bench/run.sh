@@ -684,5 +684,9 @@ $(details "Trace: one check-in (POST /checkin)" "$TMP/trace-checkin.txt")
 $(details "Trace: GET /events?per_page=20" "$TMP/trace-events.txt")
 MD
 if [ -f bench/NOTES.md ]; then cat bench/NOTES.md >> bench/RESULTS.md; fi
+# For bench/spread.sh: this run's figures, one line.
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+  echo "$FS_RPS $HOT_TX $CI_RPS $PC_TPS $FS_WAL $CI_WAL $PC_WAL" >>"$BENCH_SUMMARY"
+fi
 if [ -s "$KEEP" ]; then { echo; cat "$KEEP"; } >> bench/RESULTS.md; fi
 cat bench/RESULTS.md
