@@ -7,9 +7,9 @@
 //! 1. **Planning**: the next outbox events after the planner's position are
 //!    taken (one worker per tenant at a time); each relevant one becomes one
 //!    `notifications` row per recipient and channel, rendered from the
-//!    tenant's templates, and the position moves past them — one transaction. The unique `(event_id, channel,
-//!    recipient, template)` key makes a second planning of the same event a
-//!    no-op.
+//!    tenant's templates, and the position moves past them — one
+//!    transaction. The unique `(event_id, channel, recipient, template)` key
+//!    makes a second planning of the same event a no-op.
 //! 2. **Delivery**: due rows are claimed with a lease (`next_attempt_at` moves
 //!    past the attempt's time limit) in a short transaction, sent with no
 //!    transaction open, and the results recorded in another. A failure that
@@ -1156,7 +1156,8 @@ impl App {
     }
 
     /// Turns new outbox events into notifications and moves the consumer's
-    /// position past them, in one transaction. Returns (events looked at, notifications queued).
+    /// position past them, in one transaction. Returns (events looked at,
+    /// notifications queued).
     async fn plan_notifications(&self, tenant_id: Uuid) -> Result<(u64, u64)> {
         let tx = self.store.tenant_tx(tenant_id).await?;
         let events = outbox::take(&tx, Consumer::Notifications, PLAN_BATCH).await?;
