@@ -210,9 +210,15 @@ request) lowers the ratio. What this crate does about its own part
 History of the flat ratio: 38% (two extensions), 45%, 66% (leaf shortcut),
 69% (mimalloc, fast-rng), 74–82% (connection shortcut, remembered
 validation, template objects; runs of the same build on this shared
-machine). What is left is the \`Value\` tree itself: every leaf becomes an
-owned string in an \`IndexMap\` that is then serialized and freed, where REST
-serializes its structs straight into the response.
+machine). Judged on three rounds since (AMD host, 2026-11-27): means of 76%
+(66, 82, 80) and 78% (74, 78, 81) for the same build. What is left is the
+\`Value\` tree itself: every leaf becomes an owned string in an \`IndexMap\`
+that is then serialized and freed, where REST serializes its structs
+straight into the response. A profile of the flat read (perf, this build):
+about 23% of the server's CPU deserializes the cached page (serde_json and
+chrono), work REST does too; about 6% is memmove, part of it
+async-graphql-actix-web's responder growing an empty buffer while it
+serializes; about 4% is cloning and filling the node templates.
 MD
 python3 bench/section.py "$SECTION"
 rm -f "$SECTION"
