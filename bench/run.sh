@@ -632,7 +632,8 @@ $(sed 's/^/  - /' <<<"$CONSIST_ROWS")
 ### Where the time goes
 
 CPU per request over each timed run, from /proc ($(nproc) cores; "PostgreSQL" is every
-backend of the cluster, "rest" is wrk or pgbench and anything else on the machine):
+backend of the cluster, "rest" is wrk or pgbench and anything else on the machine), and
+the WAL the whole cluster wrote per request (background work included):
 
 | run | machine busy | server ms/req | PostgreSQL ms/req | rest ms/req | WAL KiB/req |
 | --- | ---: | ---: | ---: | ---: | ---: |
