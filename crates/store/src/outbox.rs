@@ -144,15 +144,3 @@ pub async fn take(tx: &TenantTx, consumer: Consumer, limit: i64) -> Result<Vec<O
     .all(&**tx)
     .await?)
 }
-
-/// Every event after `after_seq`, oldest first (tests, workers).
-pub async fn since(tx: &TenantTx, after_seq: i64, limit: u64) -> Result<Vec<OutboxRow>> {
-    use sea_orm::FromQueryResult;
-    Ok(OutboxRow::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT seq, id, event_type, aggregate_id, payload FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
-        [after_seq.into(), (limit as i64).into()],
-    ))
-    .all(&**tx)
-    .await?)
-}
