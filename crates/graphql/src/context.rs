@@ -73,8 +73,11 @@ impl Caller {
     }
 }
 
+/// The services. Request data holds them behind the server's one `Arc`:
+/// cloning `App` itself would bump each of its shared handles, and those
+/// counters are contended by every worker thread.
 pub(crate) fn app<'a>(ctx: &Context<'a>) -> GqlResult<&'a App> {
-    ctx.data::<App>()
+    ctx.data::<Arc<App>>().map(|a| &**a)
 }
 
 pub(crate) fn caller<'a>(ctx: &Context<'a>) -> GqlResult<&'a Caller> {
@@ -89,7 +92,7 @@ pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> GqlResult<&'a Loaders> {
 /// the visibility rules, which the services apply).
 #[derive(Clone)]
 pub struct Scope {
-    app: App,
+    app: Arc<App>,
     tenant_id: Uuid,
     actor: Option<Actor>,
 }
@@ -146,8 +149,8 @@ pub struct Loaders {
 impl Loaders {
     /// `cache: false` (mutations) loads every time: a later field sees what
     /// an earlier one changed. Batching still applies.
-    pub fn new(app: &App, tenant_id: Uuid, actor: Option<Actor>, cache: bool) -> Self {
-        let scope = Scope { app: app.clone(), tenant_id, actor };
+    pub fn new(app: Arc<App>, tenant_id: Uuid, actor: Option<Actor>, cache: bool) -> Self {
+        let scope = Scope { app, tenant_id, actor };
         let l = Self {
             sessions: DataLoader::with_cache(SessionsByEvent(scope.clone()), tokio::spawn, HashMapCache::default()),
             ticket_types: DataLoader::with_cache(

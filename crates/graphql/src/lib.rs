@@ -30,6 +30,7 @@ mod scopes;
 mod subscription;
 mod types;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Request, Response, Schema, SchemaBuilder, ServerError, ValidationMode};
@@ -89,11 +90,11 @@ pub fn sdl() -> String {
 /// resolvers: the services, the caller, and DataLoaders scoped to the
 /// caller's tenant (caching, except for mutations, whose later fields must
 /// see what earlier ones changed).
-pub fn request_data(mut request: Request, app: &App, caller: Caller, cache: bool) -> Request {
+pub fn request_data(mut request: Request, app: Arc<App>, caller: Caller, cache: bool) -> Request {
     if let Some(t) = &caller.tenant {
-        request = request.data(Loaders::new(app, t.id, caller.actor.clone(), cache));
+        request = request.data(Loaders::new(app.clone(), t.id, caller.actor.clone(), cache));
     }
-    request.data(app.clone()).data(caller)
+    request.data(app).data(caller)
 }
 
 fn refused(e: ServerError) -> (Response, AuditTrail) {
@@ -106,7 +107,7 @@ fn refused(e: ServerError) -> (Response, AuditTrail) {
 /// ran (for the audit log).
 pub async fn execute(
     schema: &TaquillaSchema,
-    app: &App,
+    app: &Arc<App>,
     caller: Caller,
     mut request: Request,
 ) -> (Response, AuditTrail) {
@@ -155,7 +156,7 @@ pub async fn execute(
         (Some(cache), Some(k), Some(t)) if cache.validated(k) => Some(&t.0),
         _ => None,
     };
-    let request = request_data(request, app, caller, !plan.mutation);
+    let request = request_data(request, Arc::clone(app), caller, !plan.mutation);
     let run = trusted.unwrap_or(schema).execute(request);
     let mut response = match tokio::time::timeout(config.timeout, run).await {
         Ok(r) => r,

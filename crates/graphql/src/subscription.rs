@@ -4,7 +4,6 @@
 
 use async_graphql::{Context, SimpleObject, Subscription};
 use futures_util::stream::{self, Stream, StreamExt};
-use taquilla_services::App;
 use taquilla_store::StockNote;
 use uuid::Uuid;
 
@@ -36,7 +35,7 @@ pub struct SubscriptionRoot;
 
 /// The session must be one the caller may see (same rule as REST reads).
 async fn watch(ctx: &Context<'_>, session_id: Uuid) -> GqlResult<impl Stream<Item = StockNote> + Send + 'static> {
-    let app = ctx.data::<App>()?;
+    let app = crate::context::app(ctx)?;
     let caller = ctx.data::<Caller>()?;
     let tenant = caller.tenant()?;
     app.list_ticket_types(caller.actor.as_ref(), tenant.id, session_id).await.map_err(|e| to_gql(&e, Args::Top))?;

@@ -110,8 +110,11 @@ async fn execute(
         Ok(v) => v,
         Err(e) => return refuse(&req, &app, &e).await,
     };
-    let (response, trail) = taquilla_graphql::execute(&schema, &app, caller.clone(), request).await;
-    record(&req, &app, &caller, &trail).await;
+    // Only what the audit rows need outlives the request's data.
+    let who = (caller.tenant.as_ref().map(|t| t.id), caller.actor.clone());
+    let app = app.into_inner();
+    let (response, trail) = taquilla_graphql::execute(&schema, &app, caller, request).await;
+    record(&req, &app, who, &trail).await;
     GraphQLResponse::from(response).respond_to(&req).map_into_boxed_body()
 }
 
@@ -131,10 +134,14 @@ async fn refuse(req: &HttpRequest, app: &App, e: &Error) -> HttpResponse {
 
 /// One audit row per mutation field that ran (`graphql createEvent`), or
 /// one `graphql mutation` row for a mutation refused as a whole.
-async fn record(req: &HttpRequest, app: &App, caller: &Caller, trail: &AuditTrail) {
-    let tenant_id = caller.tenant.as_ref().map(|t| t.id);
+async fn record(
+    req: &HttpRequest,
+    app: &App,
+    (tenant_id, actor): (Option<uuid::Uuid>, Option<taquilla_core::Actor>),
+    trail: &AuditTrail,
+) {
     for f in &trail.fields {
-        write(req, app, tenant_id, caller.actor.as_ref(), format!("graphql {}", f.name), f.status).await;
+        write(req, app, tenant_id, actor.as_ref(), format!("graphql {}", f.name), f.status).await;
     }
 }
 

@@ -62,7 +62,7 @@ pub async fn subscriptions(
     let header_token = bearer_token(&req).ok().flatten();
     let header_slug = named_tenant(&req, &app.config.base_domain).ok().flatten();
     let connection = Connection {
-        app: app.get_ref().clone(),
+        app: app.into_inner(),
         schema: TaquillaSchema::clone(&schema),
         protocol,
         header_token,
@@ -73,7 +73,7 @@ pub async fn subscriptions(
 }
 
 struct Connection {
-    app: App,
+    app: Arc<App>,
     schema: TaquillaSchema,
     protocol: WebSocketProtocols,
     header_token: Option<String>,
@@ -202,7 +202,7 @@ fn stream_of(rx: mpsc::Receiver<String>) -> impl futures_util::Stream<Item = Str
 /// `connection_init`: the tenant and the token from its payload, else from
 /// the upgrade request; a refusal marks the connection for 4403.
 async fn authenticate(
-    app: App,
+    app: Arc<App>,
     init: serde_json::Value,
     header_token: Option<String>,
     header_slug: Option<String>,
