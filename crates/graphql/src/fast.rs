@@ -6,7 +6,7 @@
 //! server time. [`Fast<T>`] is `T` for the schema (same type, same registry
 //! entry) but, when a selection set is nothing but plain leaf fields (no
 //! arguments, directives, fragments or sub-selections; each response key
-//! once), builds the object's value directly from [`Leaves::leaf`]. Anything
+//! once), builds the object's value directly from [`Leaves::LEAVES`]. Anything
 //! else goes through the executor exactly as `T` would.
 
 use std::any::Any;
@@ -101,7 +101,16 @@ impl<T: Leaves + OutputType> Shape<T> {
     }
 
     fn fill(&self, object: &T) -> Value {
-        let mut map = self.template.clone();
+        self.fill_into(self.template.clone(), object)
+    }
+
+    /// As [`Shape::fill`], for a shape used once (a single object).
+    fn fill_once(mut self, object: &T) -> Value {
+        let map = std::mem::take(&mut self.template);
+        self.fill_into(map, object)
+    }
+
+    fn fill_into(&self, mut map: IndexMap<Name, Value>, object: &T) -> Value {
         for (slot, value) in self.slots.iter().zip(map.values_mut()) {
             *value = match slot {
                 Slot::Typename => Value::String(self.typename.clone().into_owned()),
@@ -122,7 +131,7 @@ impl<T: OutputType + Leaves> OutputType for Fast<T> {
     }
 
     async fn resolve(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> ServerResult<Value> {
-        match Shape::of(&ctx.item.node).map(|shape| shape.fill(&self.0)) {
+        match Shape::of(&ctx.item.node).map(|shape| shape.fill_once(&self.0)) {
             Some(v) => Ok(v),
             None => self.0.resolve(ctx, field).await,
         }
